@@ -1,0 +1,46 @@
+# The two commands a person needs: `make demo` and `make test`. Both set up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test demo lint format lock bench clean up
+
+setup: $(STAMP)
+
+# Reinstall only when the pinned set or the project metadata changes.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+demo: setup
+	$(BIN)/python -m dms_deploy.demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-resolve requirements.in into the full pinned set (needs network access to PyPI).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet -r requirements.in
+	.lockenv/bin/pip freeze --exclude-editable > requirements.txt
+	rm -rf .lockenv
+
+bench: setup
+	$(BIN)/python bench/offline_scale.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache out

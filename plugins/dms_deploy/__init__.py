@@ -1,0 +1,1 @@
+"""dms-deploy: AWS DMS replication configuration as code."""

@@ -1,0 +1,1 @@
+"""Load and validate configs into typed models."""
