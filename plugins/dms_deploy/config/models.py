@@ -13,6 +13,8 @@ class Target:
 
     name: str
     cdc_max_batch_interval_seconds: int
+    # S3Settings.CdcMinFileSize in KB; None keeps the DMS default.
+    cdc_min_file_size_kb: int | None = None
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class BaseConfig:
     bucket: str
     bucket_folder: str
     targets: dict[str, Target]
+    description: str | None = None
 
 
 @dataclass(frozen=True)
