@@ -1,1 +1,1 @@
-"""render"""
+"""Render configs into CloudFormation templates and DMS TableMappings."""
