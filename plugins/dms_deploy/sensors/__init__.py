@@ -1,1 +1,1 @@
-"""sensors"""
+"""Sensors: waits that free their worker slot."""

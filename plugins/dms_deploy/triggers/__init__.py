@@ -1,1 +1,1 @@
-"""triggers"""
+"""Triggers that run in the Airflow triggerer."""

@@ -1,0 +1,172 @@
+"""Pause and resume DMS replication tasks without ever interrupting a full load.
+
+AWS behaviour relied on:
+- A task can only be modified while stopped, ready or failed (InvalidResourceStateFault otherwise):
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_ModifyReplicationTask.html
+- `start-replication` is only valid for a task's first run; afterwards `resume-processing`
+  continues CDC from the checkpoint:
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTask.html
+- Table states come from DescribeTableStatistics:
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_TableStatistics.html
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dms_deploy.apply.errors import ApplyError, PreconditionFailed
+from dms_deploy.apply.polling import wait_until
+
+# A task with a table in one of these states is loading data: stopping it interrupts the load.
+LOADING_TABLE_STATES = frozenset({"Before load", "Full load", "Table is being reloaded"})
+RUNNING = frozenset({"running", "starting"})
+STARTABLE = frozenset({"stopped", "ready", "failed"})
+START_REPLICATION = "start-replication"
+RESUME_PROCESSING = "resume-processing"
+# DescribeReplicationTasks accepts a list of identifiers per filter; keep requests small.
+_FILTER_BATCH = 50
+
+
+@dataclass
+class Waiting:
+    """How long and how often to poll a task's status."""
+
+    timeout_seconds: float = 900.0
+    poll_seconds: float = 5.0
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+
+def describe_tasks(dms: Any, identifiers: Iterable[str]) -> dict[str, dict]:
+    """Live descriptions of the given tasks, by identifier; missing tasks are absent."""
+    wanted = sorted(set(identifiers))
+    found: dict[str, dict] = {}
+    paginator = dms.get_paginator("describe_replication_tasks")
+    for start in range(0, len(wanted), _FILTER_BATCH):
+        batch = wanted[start : start + _FILTER_BATCH]
+        filters = [{"Name": "replication-task-id", "Values": batch}]
+        try:
+            for page in paginator.paginate(Filters=filters, WithoutSettings=True):
+                for task in page.get("ReplicationTasks", []):
+                    found[task["ReplicationTaskIdentifier"]] = task
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundFault":
+                raise
+    return found
+
+
+def loading_tables(dms: Any, task_arn: str) -> list[str]:
+    """`schema.table (state)` for every table of the task that is still loading."""
+    loading = []
+    paginator = dms.get_paginator("describe_table_statistics")
+    try:
+        for page in paginator.paginate(ReplicationTaskArn=task_arn):
+            for stats in page.get("TableStatistics", []):
+                if stats.get("TableState") in LOADING_TABLE_STATES:
+                    name = f"{stats.get('SchemaName')}.{stats.get('TableName')}"
+                    loading.append(f"{name} ({stats['TableState']})")
+    except ClientError as error:
+        # A task that never ran has no statistics yet, so nothing can be loading.
+        if error.response["Error"]["Code"] not in ("InvalidResourceStateFault",):
+            raise
+    return loading
+
+
+def pause_tasks(dms: Any, identifiers: Iterable[str], waiting: Waiting | None = None) -> list[str]:
+    """Stop the running tasks among `identifiers` and wait until they are stopped.
+
+    Every task is checked before any is stopped, so a full load found anywhere stops
+    nothing at all. Returns the identifiers this call stopped (already stopped tasks and
+    tasks that do not exist yet are left alone).
+    """
+    waiting = waiting or Waiting()
+    tasks = describe_tasks(dms, identifiers)
+    starting = sorted(i for i, t in tasks.items() if t["Status"] == "starting")
+    if starting:
+        raise PreconditionFailed(f"tasks are starting, retry when they run: {', '.join(starting)}")
+    to_stop = sorted(i for i, t in tasks.items() if t["Status"] == "running")
+    busy = {i: loading_tables(dms, tasks[i]["ReplicationTaskArn"]) for i in to_stop}
+    busy = {i: tables for i, tables in busy.items() if tables}
+    if busy:
+        details = "; ".join(f"{i}: {', '.join(tables)}" for i, tables in sorted(busy.items()))
+        raise PreconditionFailed(f"a full load is in progress, nothing was stopped ({details})")
+    for identifier in to_stop:
+        dms.stop_replication_task(ReplicationTaskArn=tasks[identifier]["ReplicationTaskArn"])
+    stopping = sorted(i for i, t in tasks.items() if t["Status"] == "stopping")
+    _wait_for_status(dms, [*to_stop, *stopping], {"stopped"}, waiting)
+    return to_stop
+
+
+def start_type(task: dict) -> str:
+    """`start-replication` for a task that never ran, `resume-processing` otherwise."""
+    return RESUME_PROCESSING if task.get("ReplicationTaskStartDate") else START_REPLICATION
+
+
+def resume_tasks(
+    dms: Any,
+    identifiers: Iterable[str],
+    keep_stopped: Iterable[str] = (),
+    waiting: Waiting | None = None,
+) -> dict[str, str]:
+    """Start every task in `identifiers` that is not running, and wait until it runs.
+
+    Tasks configured paused (`keep_stopped`) are never started, whatever the caller asks.
+    Returns, per identifier, what happened: a start type, `already running`,
+    `configured paused` or `does not exist`.
+    """
+    waiting = waiting or Waiting()
+    hold = set(keep_stopped)
+    wanted = sorted(set(identifiers))
+    tasks = describe_tasks(dms, [i for i in wanted if i not in hold])
+    outcome: dict[str, str] = {}
+    started = []
+    for identifier in wanted:
+        task = tasks.get(identifier)
+        if identifier in hold:
+            outcome[identifier] = "configured paused"
+        elif task is None:
+            outcome[identifier] = "does not exist"
+        elif task["Status"] in RUNNING:
+            outcome[identifier] = "already running"
+        elif task["Status"] in STARTABLE:
+            kind = start_type(task)
+            dms.start_replication_task(
+                ReplicationTaskArn=task["ReplicationTaskArn"], StartReplicationTaskType=kind
+            )
+            outcome[identifier] = kind
+            started.append(identifier)
+        else:
+            raise PreconditionFailed(f"task {identifier} is {task['Status']}, it cannot start now")
+    already = [i for i, o in outcome.items() if o == "already running"]
+    _wait_for_status(dms, [*started, *already], {"running"}, waiting)
+    return outcome
+
+
+def _wait_for_status(dms: Any, identifiers: list[str], goal: set[str], waiting: Waiting) -> None:
+    """Poll until every task reaches a status in `goal`; a failed task fails the wait."""
+    if not identifiers:
+        return
+
+    def probe() -> bool | None:
+        tasks = describe_tasks(dms, identifiers)
+        failed = {i: t for i, t in tasks.items() if t["Status"] == "failed"}
+        if failed:
+            reasons = "; ".join(
+                f"{i}: {t.get('LastFailureMessage') or 'no reason given'}"
+                for i, t in failed.items()
+            )
+            raise ApplyError(f"tasks failed: {reasons}")
+        pending = [i for i in identifiers if tasks.get(i, {}).get("Status") not in goal]
+        return True if not pending else None
+
+    wait_until(
+        probe,
+        what=f"tasks to be {'/'.join(sorted(goal))}: {', '.join(identifiers)}",
+        timeout_seconds=waiting.timeout_seconds,
+        poll_seconds=waiting.poll_seconds,
+        sleep=waiting.sleep,
+    )
