@@ -1,0 +1,49 @@
+"""`dmsctl`: the command line. Subcommands live in `dms_deploy.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from types import ModuleType
+
+from dms_deploy.commands import render, sandbox, validate
+from dms_deploy.commands.common import EXIT_UNUSABLE
+
+# One line per subcommand.
+COMMANDS: tuple[ModuleType, ...] = (validate, render, sandbox)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dmsctl", description="AWS DMS replication configuration as code."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    # argparse cannot hand leading options (`sandbox --help`) to a REMAINDER argument,
+    # so a pass-through command takes the rest of the line verbatim.
+    for command in COMMANDS:
+        if argv[:1] == [command.NAME] and getattr(command, "PASSTHROUGH", False):
+            return argparse.Namespace(command=command.NAME, passthrough=argv[1:])
+    return build_parser().parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    command = next(c for c in COMMANDS if args.command == c.NAME)
+    try:
+        return command.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        # A file or directory the user named cannot be used: a reason, not a traceback.
+        print(f"dmsctl {args.command}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

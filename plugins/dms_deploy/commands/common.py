@@ -1,0 +1,65 @@
+"""Arguments and output shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from dms_deploy.checks.base import CheckResult
+from dms_deploy.checks.offline import OfflineReport
+from dms_deploy.paths import default_configs_dir, default_templates_dir
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_UNUSABLE = 2
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--configs",
+        type=Path,
+        default=None,
+        help="configs directory (default: $DMS_DEPLOY_CONFIG_DIR or dms_configs/)",
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        help="templates directory (default: $DMS_DEPLOY_TEMPLATE_DIR or include/templates/)",
+    )
+
+
+def input_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
+    return args.configs or default_configs_dir(), args.templates or default_templates_dir()
+
+
+def print_results(results: list[CheckResult], out: TextIO = sys.stdout) -> None:
+    """One line per check, then one line per finding: id, severity, file#pointer, reason."""
+    for result in results:
+        print(f"{result.id} {result.status:<4}  {result.title}", file=out)
+        if result.status == "skip":
+            for finding in result.findings:
+                print(f"  {result.id} skip  {finding.message}", file=out)
+            continue
+        for finding in result.findings:
+            where = finding.location() or "-"
+            print(f"  {result.id} {finding.severity}  {where}: {finding.message}", file=out)
+
+
+def print_json(report: OfflineReport, out: TextIO = sys.stdout) -> None:
+    data = {
+        "ok": report.ok,
+        "unreadable": report.unreadable,
+        "checks": [r.to_dict() for r in report.results],
+    }
+    print(json.dumps(data, indent=2), file=out)
+
+
+def summary(report: OfflineReport) -> str:
+    failed = [r.id for r in report.results if r.status == "fail"]
+    if report.unreadable:
+        return f"unusable input: {report.unreadable}"
+    return f"FAILED: {', '.join(failed)}" if failed else "all checks passed"
