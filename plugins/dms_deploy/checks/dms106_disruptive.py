@@ -1,0 +1,94 @@
+"""DMS106: no disruptive change (task replacement, migration-type change) unless acknowledged."""
+
+from __future__ import annotations
+
+from dms_deploy.checks.base import CheckInfo, Finding
+from dms_deploy.checks.online_context import OnlineCheck, OnlineContext, always
+from dms_deploy.plan.templates import resources
+
+INFO = CheckInfo(
+    "DMS106",
+    "no disruptive change (task replacement, migration-type change) unless acknowledged",
+    "Replacing a task reloads every table in it; deleting a task, an instance or a team "
+    "stack stops replication. Both need allow_disruptive. DMS cannot change a task's "
+    "migration type at all.",
+)
+
+# Deleting these stops replication (a task, or every task on an instance).
+_DISRUPTIVE_DELETIONS = ("AWS::DMS::ReplicationTask", "AWS::DMS::ReplicationInstance")
+
+
+def run(ctx: OnlineContext) -> list[Finding]:
+    severity = "warning" if ctx.allow_disruptive else "error"
+    hint = "" if ctx.allow_disruptive else "; set allow_disruptive to accept it"
+    findings = []
+    for change in ctx.changes():
+        why = "; ".join(change.reasons)
+        if change.classification == "forbidden":
+            findings.append(
+                ctx.finding(
+                    f"task {change.task}: {why}; DMS cannot change this on an existing task "
+                    "(create a new task under a new name instead)",
+                    team=change.team,
+                    task_id=change.task,
+                )
+            )
+        elif change.classification == "replacement":
+            findings.append(
+                ctx.finding(
+                    f"task {change.task} is replaced ({why}): every table in it loads again{hint}",
+                    team=change.team,
+                    task_id=change.task,
+                    severity=severity,
+                )
+            )
+        elif change.classification == "deletion":
+            findings.append(
+                ctx.finding(
+                    f"task {change.task} is deleted: its replication stops{hint}",
+                    team=change.team,
+                    task_id=change.task,
+                    severity=severity,
+                )
+            )
+    findings += _stack_level(ctx, severity, hint)
+    return findings
+
+
+def _stack_level(ctx: OnlineContext, severity: str, hint: str) -> list[Finding]:
+    findings = []
+    for diff in ctx.analysis.stack_diffs():
+        if diff.action == "delete":
+            findings.append(
+                ctx.finding(
+                    f"stack {diff.name} is deleted: team {diff.team} stops replicating{hint}",
+                    team=diff.team,
+                    severity=severity,
+                )
+            )
+            continue
+        old = resources(diff.deployed)
+        for lid in sorted(diff.resources.deleted):
+            if old[lid].get("Type") == "AWS::DMS::ReplicationInstance":
+                findings.append(
+                    ctx.finding(
+                        f"stack {diff.name}: replication instance {lid} is deleted{hint}",
+                        team=diff.team,
+                        severity=severity,
+                    )
+                )
+        for lid, why in sorted(diff.resources.replaced.items()):
+            kind = old.get(lid, {}).get("Type", "")
+            if kind != "AWS::DMS::ReplicationTask" and kind.startswith("AWS::DMS::"):
+                findings.append(
+                    ctx.finding(
+                        f"stack {diff.name}: {kind} {lid} is replaced ({'; '.join(why)}), "
+                        f"and every task using it with it{hint}",
+                        team=diff.team,
+                        severity=severity,
+                    )
+                )
+    return findings
+
+
+CHECK = OnlineCheck(INFO, run, always)

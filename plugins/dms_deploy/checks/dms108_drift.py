@@ -1,0 +1,66 @@
+"""DMS108: drift: live DMS state matches what the deployed stack says."""
+
+from __future__ import annotations
+
+from dms_deploy.checks.base import CheckInfo, Finding
+from dms_deploy.checks.online_context import OnlineCheck, OnlineContext, always
+from dms_deploy.plan.templates import json_value
+from dms_deploy.plan.views import TaskView
+
+INFO = CheckInfo(
+    "DMS108",
+    "drift: live DMS state matches what the deployed stack says",
+    "A task stopped, deleted or edited by hand is not what the stack describes. Deploying "
+    "over it would resume or overwrite a state nobody reviewed.",
+)
+
+# A configured-running task in one of these did not get there through a deploy.
+_STOPPED = {"stopped": "is stopped", "failed": "has failed", "ready": "was never started"}
+
+
+def run(ctx: OnlineContext) -> list[Finding]:
+    findings = []
+    for diff in ctx.analysis.stack_diffs():
+        if diff.status is not None and diff.status.endswith("_IN_PROGRESS"):
+            continue  # DMS102 reports it; the live state is moving
+        for _, view in sorted(diff.old_views.items()):
+            findings += _task_drift(ctx, view)
+    return findings
+
+
+def _task_drift(ctx: OnlineContext, view: TaskView) -> list[Finding]:
+    live = ctx.observed.tasks.get(view.identifier)
+
+    def drift(message: str, severity: str = "error") -> Finding:
+        return ctx.finding(message, view.team, view.identifier, severity=severity)
+
+    if live is None:
+        return [drift(f"task {view.identifier} is in the deployed stack but not in DMS")]
+    found = []
+    if not view.paused and live.status in _STOPPED:
+        reason = f" ({live.stop_reason})" if live.stop_reason else ""
+        found.append(
+            drift(
+                f"task {view.identifier} {_STOPPED[live.status]}{reason}, but the config says "
+                "it runs: start it, or set it paused in the config"
+            )
+        )
+    elif view.paused and live.running:
+        found.append(
+            drift(
+                f"task {view.identifier} is {live.status}, but the config says it is paused",
+                severity="warning",
+            )
+        )
+    deployed = json_value(view.properties.get("TableMappings"))
+    if live.table_mappings is not None and json_value(live.table_mappings) != deployed:
+        found.append(
+            drift(
+                f"task {view.identifier}: the live TableMappings differ from the deployed "
+                "template (edited outside CloudFormation)"
+            )
+        )
+    return found
+
+
+CHECK = OnlineCheck(INFO, run, always)

@@ -1,0 +1,200 @@
+"""The Plan value: what was checked, what changes, and the ordered steps that apply executes.
+
+`Plan.to_dict()` is the JSON contract of DESIGN.md (plus extra keys); `Plan.from_dict()` reads
+it back, so the DAG can pass a reviewed plan between tasks unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Literal
+
+from dms_deploy.checks.base import CheckResult, Finding
+
+StackActionKind = Literal["create", "update", "none", "delete"]
+# reload-target: every table of the task loads anew (all were bumped), so DMS reloads them all.
+StartKind = Literal["start-replication", "resume-processing", "reload-target"]
+
+# How a task change reaches DMS, from mildest to worst.
+Classification = Literal[
+    "none",  # nothing changes
+    "config-only",  # only our bookkeeping (metadata) changes: no stop needed
+    "new",  # the task is created, and loads every table
+    "restart",  # a resource it uses changes: it must restart to pick that up
+    "in-place",  # the task is modified: stop, deploy, resume
+    "replacement",  # a new task replaces it: full reload of every table (disruptive)
+    "deletion",  # the task is removed: replication stops (disruptive)
+    "forbidden",  # DMS cannot do this (a migration-type change)
+]
+DISRUPTIVE: frozenset[str] = frozenset({"replacement", "deletion"})
+
+
+@dataclass(frozen=True)
+class StackAction:
+    name: str
+    team: str  # "base" for the base stack
+    action: StackActionKind
+    # The exact template body to deploy in this step (None for none and delete).
+    body: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    stacks: tuple[StackAction, ...]
+    pause: tuple[str, ...] = ()
+    resume: tuple[str, ...] = ()
+    # How each resumed task starts: start-replication for a first run, else resume-processing.
+    start: dict[str, StartKind] = field(default_factory=dict)
+    # Teams this step touches (stacks deployed or tasks paused); "base" for the base stack.
+    teams: tuple[str, ...] = ()
+    # Task id -> team, so a per-team worker knows which of pause/resume are its own.
+    task_teams: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "stacks": [s.to_dict() for s in self.stacks],
+            "pause": list(self.pause),
+            "resume": list(self.resume),
+            "start": dict(self.start),
+            "teams": list(self.teams),
+            "task_teams": dict(self.task_teams),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Step:
+        return cls(
+            name=data.get("name", ""),
+            stacks=tuple(StackAction(**s) for s in data["stacks"]),
+            pause=tuple(data.get("pause", ())),
+            resume=tuple(data.get("resume", ())),
+            start=dict(data.get("start", {})),
+            teams=tuple(data.get("teams", ())),
+            task_teams=dict(data.get("task_teams", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Bump:
+    source: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """How one replication task changes, from what is deployed to what is configured."""
+
+    team: str
+    task: str  # the DMS task id, `<team>-<task>`
+    stack: str
+    classification: Classification
+    added: tuple[str, ...] = ()  # "<endpoint>/<schema>/<table>@<version>"
+    removed: tuple[str, ...] = ()
+    bumped: tuple[Bump, ...] = ()
+    paused_tables: tuple[str, ...] = ()
+    unpaused_tables: tuple[str, ...] = ()
+    # Paused in the deployed stack, active now at the same version: a silent gap (DMS107).
+    unpaused_without_bump: tuple[str, ...] = ()
+    # Versions lower than the deployed ones (DMS103).
+    lowered: tuple[Bump, ...] = ()
+    settings_changed: bool = False
+    task_paused: bool = False  # the config newly pauses the task
+    task_unpaused: bool = False  # the config newly lets it run
+    configured_paused: bool = False  # the config says the task stays stopped
+    # Table folders that receive a full load for the first time (DMS104).
+    first_loads: tuple[str, ...] = ()
+    # Why: the properties that change, or what forces a restart or replacement.
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def disruptive(self) -> bool:
+        return self.classification in DISRUPTIVE
+
+    @property
+    def needs_stop(self) -> bool:
+        """DMS rejects changes to a running task, and a deleted task must stop first."""
+        return self.classification in {"restart", "in-place", "replacement", "deletion"}
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"disruptive": self.disruptive}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TaskChange:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for name in ("bumped", "lowered"):
+            values[name] = tuple(Bump(**b) for b in values.get(name, ()))
+        for f in fields(cls):
+            if isinstance(values.get(f.name), list):
+                values[f.name] = tuple(values[f.name])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Plan:
+    go: bool
+    checks: tuple[CheckResult, ...]
+    steps: tuple[Step, ...] = ()
+    # Overall action per stack in scope (the steps say in which order and with which body).
+    stacks: tuple[StackAction, ...] = ()
+    changes: tuple[TaskChange, ...] = ()
+    allow_disruptive: bool = False
+    teams: tuple[str, ...] | None = None
+
+    @property
+    def no_changes(self) -> bool:
+        return not self.steps
+
+    @property
+    def disruptions(self) -> tuple[TaskChange, ...]:
+        return tuple(c for c in self.changes if c.disruptive or c.classification == "forbidden")
+
+    def check(self, check_id: str) -> CheckResult:
+        return next(c for c in self.checks if c.id == check_id)
+
+    def to_dict(self) -> dict:
+        return {
+            "go": self.go,
+            "no_changes": self.no_changes,
+            "allow_disruptive": self.allow_disruptive,
+            "teams": list(self.teams) if self.teams is not None else None,
+            "checks": [_check_to_dict(c) for c in self.checks],
+            "steps": [s.to_dict() for s in self.steps],
+            "stacks": [{"name": s.name, "team": s.team, "action": s.action} for s in self.stacks],
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Plan:
+        teams = data.get("teams")
+        return cls(
+            go=data["go"],
+            checks=tuple(_check_from_dict(c) for c in data["checks"]),
+            steps=tuple(Step.from_dict(s) for s in data["steps"]),
+            stacks=tuple(StackAction(**s) for s in data.get("stacks", ())),
+            changes=tuple(TaskChange.from_dict(c) for c in data.get("changes", ())),
+            allow_disruptive=data.get("allow_disruptive", False),
+            teams=tuple(teams) if teams is not None else None,
+        )
+
+
+def _check_to_dict(result: CheckResult) -> dict:
+    data = result.to_dict()
+    # Severity is not in the contract, but from_dict needs it to rebuild warn vs fail.
+    for finding, out in zip(result.findings, data["findings"], strict=True):
+        out["severity"] = finding.severity
+    return data
+
+
+def _check_from_dict(data: dict) -> CheckResult:
+    return CheckResult(
+        id=data["id"],
+        title=data.get("title", ""),
+        status=data["status"],
+        findings=tuple(Finding(**f) for f in data.get("findings", ())),
+    )
