@@ -1,0 +1,1 @@
+"""CloudFormation extensions: DMS resource types, timed stack operations, real change sets."""

@@ -1,0 +1,64 @@
+"""Python helpers over the sandbox control API, for tests and scripts."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+
+class SandboxClient:
+    def __init__(self, url: str, time_scale: float = 1.0) -> None:
+        self.url = url.rstrip("/")
+        self.time_scale = time_scale
+
+    def _call(self, method: str, route: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}/_sandbox{route}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def reset(self) -> None:
+        """Reset moto's backends, the extensions' state, faults and the call log."""
+        self._call("POST", "/reset", {})
+
+    def bootstrap(self, configs_dir: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "/bootstrap", {"configs_dir": configs_dir and str(configs_dir)})
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every AWS API call received since the last reset (control routes excluded)."""
+        return self._call("GET", "/calls")["calls"]
+
+    def clear_calls(self) -> None:
+        self._call("DELETE", "/calls")
+
+    def throttle(self, operation: str, times: int = 1, code: str | None = None) -> None:
+        """Answer the next ``times`` calls of ``operation`` with a throttling error."""
+        self._call(
+            "POST", "/faults/throttle", {"operation": operation, "times": times, "code": code}
+        )
+
+    def fail_next_stack_update(self, stack_name: str, reason: str = "Injected failure") -> None:
+        self._call(
+            "POST", "/faults/fail-stack-update", {"stack_name": stack_name, "reason": reason}
+        )
+
+    def hang_stop(self, task_id: str) -> None:
+        self._call("POST", "/faults/hang-stop", {"task_id": task_id})
+
+    def fail_on_resume(self, task_id: str, message: str | None = None) -> None:
+        self._call("POST", "/faults/fail-on-resume", {"task_id": task_id, "message": message})
+
+    def faults(self) -> dict[str, Any]:
+        return self._call("GET", "/faults")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")

@@ -1,0 +1,71 @@
+"""The control API under ``/_sandbox/`` (documented in sandbox/README.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandbox.faults import Throttle
+from sandbox.state import STATE
+
+PREFIX = "/_sandbox"
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _body(environ: dict[str, Any]) -> dict[str, Any]:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    return json.loads(raw) if raw.strip() else {}
+
+
+def _require(body: dict[str, Any], key: str) -> Any:
+    if key not in body:
+        raise ControlError(400, f"missing field {key!r}")
+    return body[key]
+
+
+def handle(environ: dict[str, Any]) -> tuple[int, Any]:
+    method = environ.get("REQUEST_METHOD", "GET")
+    route = environ.get("PATH_INFO", "")[len(PREFIX) :].rstrip("/") or "/"
+    body = _body(environ) if method in ("POST", "PUT") else {}
+    faults = STATE.faults
+    with STATE.lock:
+        if route == "/health":
+            return 200, {"ok": True, "time_scale": STATE.clock.time_scale}
+        if route == "/reset" and method == "POST":
+            STATE.reset()
+            return 200, {"ok": True}
+        if route == "/calls":
+            if method == "DELETE":
+                STATE.calls.clear()
+                return 200, {"ok": True}
+            return 200, {"calls": list(STATE.calls)}
+        if route == "/faults":
+            if method == "DELETE":
+                faults.clear()
+            return 200, faults.to_dict()
+        if route == "/faults/throttle" and method == "POST":
+            times = int(body.get("times", 1))
+            faults.throttles[_require(body, "operation")] = Throttle(times, body.get("code"))
+            return 200, faults.to_dict()
+        if route == "/faults/fail-stack-update" and method == "POST":
+            reason = body.get("reason") or "Injected failure"
+            faults.failed_stack_updates[_require(body, "stack_name")] = reason
+            return 200, faults.to_dict()
+        if route == "/faults/hang-stop" and method == "POST":
+            faults.hanging_stops.add(_require(body, "task_id"))
+            return 200, faults.to_dict()
+        if route == "/faults/fail-on-resume" and method == "POST":
+            message = body.get("message") or "Last Error Task failed on resume (injected)."
+            faults.failing_resumes[_require(body, "task_id")] = message
+            return 200, faults.to_dict()
+        if route == "/bootstrap" and method == "POST":
+            from sandbox.bootstrap import bootstrap
+
+            return 200, bootstrap(body.get("configs_dir"))
+    raise ControlError(404, f"no control route {method} {PREFIX}{route}")

@@ -1,0 +1,96 @@
+"""Shared pytest fixtures: the local AWS sandbox (see sandbox/README.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `pytest` (unlike `python -m pytest`) does not add the cwd
+    sys.path.insert(0, str(REPO))
+
+from sandbox.client import SandboxClient  # noqa: E402
+
+TEST_TIME_SCALE = 0.02
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxClient]:
+    """One sandbox subprocess for the session, on a free port, stopped at the end."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", "0", "--time-scale", str(TEST_TIME_SCALE)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"sandbox did not start (exit code {process.poll()})")
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_sandbox/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield SandboxClient(url, time_scale=TEST_TIME_SCALE)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _use_sandbox(client: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", client.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"endpoint_url": client.url, "region_name": "us-east-1"},
+            }
+        ),
+    )
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> SandboxClient:
+    """A freshly reset sandbox, with the AWS environment variables pointing at it."""
+    sandbox_server.reset()
+    _use_sandbox(sandbox_server, monkeypatch)
+    return sandbox_server
+
+
+@pytest.fixture
+def bootstrapped_sandbox(sandbox: SandboxClient) -> SandboxClient:
+    """A reset sandbox bootstrapped from the repository's dms_configs/."""
+    sandbox.bootstrap(str(REPO / "dms_configs"))
+    return sandbox
