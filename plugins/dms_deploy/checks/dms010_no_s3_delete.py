@@ -70,6 +70,7 @@ def run(ctx: OfflineContext) -> list[Finding]:
                     f"stack {stack.name}: role {name} attaches managed policies, which "
                     "cannot be checked for S3 deletes; use inline policies",
                     team=stack.team,
+                    file=f"{stack.name}.yaml",
                     pointer=pointer("Resources", name, "Properties", "ManagedPolicyArns"),
                 )
             )
@@ -83,6 +84,7 @@ def run(ctx: OfflineContext) -> list[Finding]:
                         Finding(
                             f"stack {stack.name}: {name}: {problem}",
                             team=stack.team,
+                            file=f"{stack.name}.yaml",
                             pointer=pointer("Resources", name, *path, "Statement", i),
                         )
                     )

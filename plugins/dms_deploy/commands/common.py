@@ -39,11 +39,11 @@ def input_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
 def print_results(results: list[CheckResult], out: TextIO = sys.stdout) -> None:
     """One line per check, then one line per finding: id, severity, file#pointer, reason."""
     for result in results:
-        print(f"{result.id} {result.status:<4}  {result.title}", file=out)
         if result.status == "skip":
-            for finding in result.findings:
-                print(f"  {result.id} skip  {finding.message}", file=out)
+            reasons = "; ".join(f.message for f in result.findings)
+            print(f"{result.id} skip  {result.title} ({reasons})", file=out)
             continue
+        print(f"{result.id} {result.status:<4}  {result.title}", file=out)
         for finding in result.findings:
             where = finding.location() or "-"
             print(f"  {result.id} {finding.severity}  {where}: {finding.message}", file=out)
