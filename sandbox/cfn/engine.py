@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore import xform_name
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
@@ -36,12 +37,17 @@ class InvalidChangeSetStatus(CloudFormationError):
     code = "InvalidChangeSetStatus"
 
 
-class ChangeRow:
-    """A change set entry in the shape moto's serializer reads (ResourceChange)."""
+class _Shape:
+    """A dict seen as an object: moto's serializer reads attributes named after the model."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.type = "Resource"
-        self.resource_change = data
+        for key, value in data.items():
+            if isinstance(value, dict):
+                value = _Shape(value)
+            elif isinstance(value, list):
+                value = [_Shape(v) if isinstance(v, dict) else v for v in value]
+            setattr(self, key, value)
+            setattr(self, xform_name(key), value)
 
 
 def _event(
@@ -457,7 +463,8 @@ def create_change_set(
     stack = self.stacks[stack_id]
     rows = _rows_for(stack, template, parameters)
     empty = change_set_type == "UPDATE" and _no_changes(stack, template, parameters, rows)
-    change_set.changes = [ChangeRow(r) for r in rows]
+    # moto's response wraps each entry as {Type: Resource, ResourceChange: entry}.
+    change_set.changes = [_Shape(r) for r in rows]
     change_set.sandbox_rows = rows
     change_set.status = "CREATE_IN_PROGRESS"
     change_set.execution_status = "UNAVAILABLE"
@@ -536,6 +543,14 @@ def change_set_parameters(stack: Stack, change_set: Any) -> dict[str, Any]:
     return change_sets.template_parameters(template, change_set.parameters or {})
 
 
+def _response_create_change_set(self: CloudFormationResponse) -> Any:
+    # ChangeSetType defaults to UPDATE on AWS (moto defaults to CREATE).
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html
+    if not self._get_param("ChangeSetType"):
+        self.params["ChangeSetType"] = "UPDATE"
+    return _original["response_create_change_set"](self)
+
+
 # --- installation -----------------------------------------------------------------------------
 
 
@@ -557,6 +572,8 @@ def install() -> None:
     parsing.get_name_type_map = get_name_type_map  # type: ignore[assignment]
     for name in ("create_stack", "delete_stack", "create_change_set"):
         _original[name] = getattr(CloudFormationBackend, name)
+    _original["response_create_change_set"] = CloudFormationResponse.create_change_set
+    CloudFormationResponse.create_change_set = _response_create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = update_stack  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
