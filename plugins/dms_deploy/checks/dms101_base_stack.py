@@ -38,7 +38,7 @@ def run(ctx: OnlineContext) -> list[Finding]:
                 # Later steps can use what the base stack exports once it is deployed.
                 available |= set(exported(template, stack.name))
                 base_deployed = True
-    if not base_deployed and any(s.team != BASE_TEAM for step in ctx.steps for s in step.stacks):
+    if not base_deployed:
         findings.insert(
             0,
             ctx.finding(

@@ -109,20 +109,26 @@ def diff_team_stack(
         else {}
     )
     resources = diff_resources(deployed, desired, name)
-    changes = tuple(
-        change
-        for ident in sorted(old_views.keys() | new_views.keys())
-        if (
-            change := diff_task(old_views.get(ident), new_views.get(ident), name, resources)
-        ).classification
-        != "none"
-    )
     if rendered is None:
         action: StackActionKind = "delete"
     elif after is not None:
         action = "none" if deployed == desired else "update"
     else:
         action = stack_action(observed, deployed, desired)
+    # An identical template changes nothing, whatever the views infer (say, from a template
+    # deployed before tasks carried metadata).
+    changes = (
+        ()
+        if action == "none"
+        else tuple(
+            change
+            for ident in sorted(old_views.keys() | new_views.keys())
+            if (
+                change := diff_task(old_views.get(ident), new_views.get(ident), name, resources)
+            ).classification
+            != "none"
+        )
+    )
     return StackDiff(
         name=name,
         team=team,

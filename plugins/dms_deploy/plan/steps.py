@@ -35,7 +35,7 @@ class _Simulation:
     """Which tasks replicate between steps, starting from what DMS reports now."""
 
     running: set[str]
-    status: dict[str, str]
+    never_started: set[str]
     # Tasks whose every active table loads anew: resuming them is a reload of the target.
     reload: set[str] = field(default_factory=set)
 
@@ -43,7 +43,11 @@ class _Simulation:
 def build_steps(analysis: Analysis, desired: Desired, observed: ObservedState) -> tuple[Step, ...]:
     sim = _Simulation(
         running={t for t, task in observed.tasks.items() if task.running},
-        status={t: task.status for t, task in observed.tasks.items()},
+        never_started={
+            t
+            for t, task in observed.tasks.items()
+            if task.status == "ready" or task.started is False
+        },
     )
     steps = []
     if analysis.base is not None and analysis.base.action != "none":
@@ -155,7 +159,7 @@ def _team_step(name: str, diffs: list[StackDiff], sim: _Simulation) -> Step:
     start = {c.task: kind for c in changes if (kind := _start_kind(c, c.task in pause, sim))}
     sim.running -= set(pause)
     sim.running |= set(start)
-    sim.status.update(dict.fromkeys(start, "running"))
+    sim.never_started -= set(start)
     return Step(
         name=name,
         stacks=tuple(StackAction(d.name, d.team, d.action, d.body) for d in diffs),
@@ -175,6 +179,6 @@ def _start_kind(change: TaskChange, paused_here: bool, sim: _Simulation) -> Star
         return "start-replication"  # a new DMS task: its first run
     if not (paused_here or change.task_unpaused):
         return None
-    if sim.status.get(change.task) == "ready":
+    if change.task in sim.never_started:
         return "start-replication"  # created but never started
     return "reload-target" if change.task in sim.reload else "resume-processing"

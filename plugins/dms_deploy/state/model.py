@@ -46,6 +46,9 @@ class ObservedTask:
     table_mappings: str | None = None
     migration_type: str | None = None
     stop_reason: str | None = None
+    # Whether DMS ever started it (ReplicationTaskStartDate): its first start must be
+    # start-replication, every later one resume-processing.
+    started: bool | None = None
 
     @property
     def running(self) -> bool:
