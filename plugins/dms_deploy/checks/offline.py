@@ -54,6 +54,9 @@ class OfflineReport:
     def ok(self) -> bool:
         return self.unreadable is None and not any(r.status == "fail" for r in self.results)
 
+    def result(self, check_id: str) -> CheckResult:
+        return next(r for r in self.results if r.id == check_id)
+
 
 def run_offline(configs_dir: Path, templates_dir: Path, *, lint: bool = True) -> OfflineReport:
     """Load, render and check. `lint=False` skips cfn-lint (DMS003), the slow part."""

@@ -36,8 +36,9 @@ def input_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
     return args.configs or default_configs_dir(), args.templates or default_templates_dir()
 
 
-def print_results(results: list[CheckResult], out: TextIO = sys.stdout) -> None:
+def print_results(results: list[CheckResult], out: TextIO | None = None) -> None:
     """One line per check, then one line per finding: id, severity, file#pointer, reason."""
+    out = out or sys.stdout
     for result in results:
         if result.status == "skip":
             reasons = "; ".join(f.message for f in result.findings)
@@ -49,7 +50,8 @@ def print_results(results: list[CheckResult], out: TextIO = sys.stdout) -> None:
             print(f"  {result.id} {finding.severity}  {where}: {finding.message}", file=out)
 
 
-def print_json(report: OfflineReport, out: TextIO = sys.stdout) -> None:
+def print_json(report: OfflineReport, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     data = {
         "ok": report.ok,
         "unreadable": report.unreadable,

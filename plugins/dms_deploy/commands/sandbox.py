@@ -38,7 +38,8 @@ def sandbox_command(
     return [sys.executable, "-m", "sandbox", *args], env
 
 
-def run(args: argparse.Namespace, repo_root: Path = REPO_ROOT) -> int:
+def run(args: argparse.Namespace) -> int:
+    repo_root = REPO_ROOT
     if not (repo_root / "sandbox").is_dir():
         print(f"dmsctl sandbox: no sandbox package at {repo_root / 'sandbox'}", file=sys.stderr)
         return EXIT_UNUSABLE
