@@ -129,8 +129,13 @@ def test_dms106_task_replacement_needs_allow_disruptive():
     assert status(plan, "DMS106") == "fail" and not plan.go
     allowed = world.plan(after, world.deployed(before), allow_disruptive=True)
     assert status(allowed, "DMS106") == "warn"
-    assert allowed.steps[0].start["food-recipes"] == "start-replication"
-    assert allowed.steps[0].pause == ("food-recipes",)
+    # CloudFormation cannot replace a task that keeps its identifier: remove, then create.
+    removal, creation = allowed.steps
+    assert removal.pause == ("food-recipes",) and removal.resume == ()
+    assert "TaskRecipes" not in removal.stacks[0].body
+    assert creation.pause == () and creation.start == {"food-recipes": "start-replication"}
+    # The new task reloads every table into its deployed folders: only a bump makes it safe.
+    assert status(allowed, "DMS104") == "fail"
 
 
 def test_dms106_migration_type_change_is_forbidden_even_when_allowed():

@@ -3,6 +3,7 @@
 Order: the base stack first (its own step), then every team stack in one step. A table whose
 version changes inside the same task needs a second team step: DMS only full-loads a table
 that is new to the task, so step 1 removes it and step 2 adds it back under its new name.
+A task to replace is likewise removed in step 1 and created again in step 2.
 Which tasks run is simulated from step to step, so a step pauses only what is running then.
 """
 
@@ -107,11 +108,12 @@ def _team_diffs_by_step(
         if diff.action == "none":
             continue
         split = _split_bumps(diff, sim)
-        if not split:
+        replaced = {c.task for c in diff.changes if c.classification == "replacement"}
+        if not split and not replaced:
             first.append(diff)
             continue
         assert desired.configs is not None and desired.render_team is not None
-        between = _without(desired.configs, team, split)
+        between = _without(desired.configs, team, split, replaced)
         rendered = desired.render_team(between, team)
         name, stack = team_stack_name(team), observed.stacks.get(diff.name)
         first.append(diff_team_stack(name, team, stack, rendered, between))
@@ -138,8 +140,12 @@ def _split_bumps(diff: StackDiff, sim: _Simulation) -> dict[str, set[str]]:
     return held
 
 
-def _without(configs: Configs, team: str, held: dict[str, set[str]]) -> Configs:
-    """The configs with every held-back table dropped from its task (step 1 of a bump)."""
+def _without(
+    configs: Configs, team: str, held: dict[str, set[str]], replaced: set[str]
+) -> Configs:
+    """The configs of step 1: every held-back table dropped from its task, and every task
+    to replace dropped whole (CloudFormation creates a replacement before deleting the
+    original, which fails for a task that keeps its identifier)."""
     config = configs.teams[team]
     tasks = {
         name: replace(
@@ -149,6 +155,7 @@ def _without(configs: Configs, team: str, held: dict[str, set[str]]) -> Configs:
         if task.identifier in held
         else task
         for name, task in config.tasks.items()
+        if task.identifier not in replaced
     }
     return replace(configs, teams={**configs.teams, team: replace(config, tasks=tasks)})
 
