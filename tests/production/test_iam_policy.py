@@ -1,0 +1,149 @@
+"""The IAM policies in deploy/iam/ allow exactly what the code and CloudFormation need.
+
+The deployer policy has two parts. Statements whose Sid does not start with
+`CloudFormation` cover the calls the code makes (found with `ast`). The `CloudFormation*`
+statements cover what CloudFormation does with the deployer's own credentials when it
+executes a change set, because the code passes no stack service role: the handler
+permissions of each resource type in our templates, from the resource schemas cfn-lint ships.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from tests.production.aws_calls import actions_used
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = REPO / "plugins" / "dms_deploy"
+IAM = REPO / "deploy" / "iam"
+# The pure core (configs in, templates out) has no AWS client; jinja's `get_template`
+# there would otherwise read as cloudformation:GetTemplate.
+PURE_CORE = ("config", "render")
+# What `dmsctl plan` and `check_state` run: read-only by design.
+PLANNER = ("state", "plan", "checks")
+CFN_PREFIX = "CloudFormation"
+HANDLERS = ("create", "read", "update", "delete")
+
+# Handler permissions our templates never exercise, left out on purpose.
+NOT_NEEDED = {
+    "kms:": "no KmsKeyId is set: DMS uses its AWS managed key",
+    "redshift:": "no Redshift endpoint",
+    "rds:": "endpoints name their database directly, not an RDS cluster",
+    "iam:AttachRolePolicy": "roles carry inline policies only; attaching is an escalation path",
+    "iam:DetachRolePolicy": "roles carry inline policies only",
+    "iam:PutRolePermissionsBoundary": "no permissions boundary is set",
+    "iam:DeleteRolePermissionsBoundary": "removing a boundary is an escalation path",
+}
+# AWS::DMS::ReplicationInstance is a legacy resource type without handler permissions.
+LEGACY_TYPES = {
+    "AWS::DMS::ReplicationInstance": {
+        "dms:AddTagsToResource",
+        "dms:CreateReplicationInstance",
+        "dms:DeleteReplicationInstance",
+        "dms:DescribeReplicationInstances",
+        "dms:ListTagsForResource",
+        "dms:ModifyReplicationInstance",
+    }
+}
+
+
+def load(name: str) -> list[dict]:
+    return json.loads((IAM / name).read_text(encoding="utf-8"))["Statement"]
+
+
+def actions(statements: list[dict]) -> set[str]:
+    found: set[str] = set()
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        action = statement["Action"]
+        found |= {action} if isinstance(action, str) else set(action)
+    return found
+
+
+def code_actions(subpackages: tuple[str, ...] | None = None) -> set[str]:
+    roots = (
+        [PACKAGE / p for p in subpackages]
+        if subpackages
+        else [p for p in PACKAGE.iterdir() if p.name not in PURE_CORE and p.name != "__pycache__"]
+    )
+    return actions_used(roots)
+
+
+def template_resource_types() -> set[str]:
+    text = "".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "include" / "templates").glob("*.j2")
+    )
+    return set(re.findall(r"Type:\s*(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)", text))
+
+
+def cloudformation_actions() -> set[str]:
+    needed: set[str] = set()
+    for resource_type in template_resource_types():
+        if resource_type in LEGACY_TYPES:
+            needed |= LEGACY_TYPES[resource_type]
+            continue
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
+        for handler in HANDLERS:
+            needed |= set(schema["handlers"][handler]["permissions"])
+    return {a for a in needed if not any(a.startswith(prefix) for prefix in NOT_NEEDED)}
+
+
+@pytest.fixture(scope="module")
+def deployer() -> list[dict]:
+    return load("dms-deploy-policy.json")
+
+
+def test_the_deployer_may_make_every_call_the_code_makes_and_no_other(
+    deployer: list[dict],
+) -> None:
+    direct = [s for s in deployer if not s["Sid"].startswith(CFN_PREFIX)]
+    used = code_actions()
+    assert used, "the scan found no AWS call at all"
+    assert sorted(used - actions(direct)) == [], "called but not allowed"
+    assert sorted(actions(direct) - used) == [], "allowed but never called"
+
+
+def test_cloudformation_gets_what_our_resource_types_need_and_no_more(
+    deployer: list[dict],
+) -> None:
+    on_behalf = [s for s in deployer if s["Sid"].startswith(CFN_PREFIX)]
+    needed = cloudformation_actions()
+    assert sorted(needed - actions(on_behalf)) == [], "CloudFormation would be refused"
+    assert sorted(actions(on_behalf) - needed) == [], "allowed but no resource type needs it"
+
+
+@pytest.mark.parametrize("name", ["dms-deploy-policy.json", "dms-plan-readonly-policy.json"])
+def test_no_wildcard_action_and_no_s3_delete(name: str) -> None:
+    for action in actions(load(name)):
+        service, _, verb = action.partition(":")
+        assert "*" not in action, action
+        assert service != "s3" or not verb.startswith("Delete"), action
+
+
+def test_the_dms_roles_can_be_passed_to_dms_only(deployer: list[dict]) -> None:
+    passing = [s for s in deployer if "iam:PassRole" in actions([s])]
+    assert passing
+    for statement in passing:
+        assert statement["Condition"]["StringLike"]["iam:PassedToService"].startswith("dms")
+        assert statement["Resource"].endswith(":role/dms-*")
+
+
+def test_the_planner_policy_is_read_only_and_covers_the_planner_calls() -> None:
+    readonly = actions(load("dms-plan-readonly-policy.json"))
+    for action in readonly:
+        verb = action.partition(":")[2]
+        assert verb.startswith(("Describe", "List", "Get")) or action == (
+            "cloudformation:ValidateTemplate"
+        ), action
+    used = code_actions(PLANNER)
+    assert sorted(used - readonly) == [], "the planner calls more than its policy allows"
+    assert sorted(readonly - used) == [], "allowed but the planner never calls it"
+
+
+def test_the_planner_policy_is_a_subset_of_the_deployer_policy(deployer: list[dict]) -> None:
+    assert actions(load("dms-plan-readonly-policy.json")) <= actions(deployer)
