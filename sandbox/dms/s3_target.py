@@ -64,7 +64,9 @@ def load_file_names(rows: int, extension: str) -> list[str]:
 
 
 def write_load_files(target: S3Target, schema: str, table: str, rows: int, at: float) -> list[str]:
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+    stamp = (
+        time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at)) + f".{int(at * 1e6) % 1_000_000:06d}"
+    )
     keys = []
     for name in load_file_names(rows, target.extension):
         key = target.table_prefix(schema, table) + name
