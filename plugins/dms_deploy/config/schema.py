@@ -51,7 +51,20 @@ def validator(schema_dir: Path, name: str) -> Draft202012Validator:
     except (OSError, ValueError) as exc:
         raise SchemaUnavailable(f"cannot read JSON Schema {path}: {exc}") from exc
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    # Local `$ref`s are inlined once: resolving them per table costs a quarter of
+    # validation time at 10,000 tables.
+    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+            return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
 
 
 def schema_problems(document: Any, schema_dir: Path, name: str) -> list[tuple[str, str]]:

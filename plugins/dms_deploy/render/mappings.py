@@ -25,6 +25,7 @@ adding or removing a table leaves every other rule byte-identical, so diffs stay
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -137,6 +138,10 @@ def table_mappings(task: Task) -> dict[str, Any]:
     return {"rules": rules}
 
 
+@functools.lru_cache(maxsize=1024)
 def mapping_json(task: Task) -> str:
-    """The exact TableMappings string placed in the template (its size is what DMS limits)."""
+    """The exact TableMappings string placed in the template (its size is what DMS limits).
+
+    Cached: rendering and the size check (DMS006) both need it; tasks are immutable.
+    """
     return json.dumps(table_mappings(task), sort_keys=True, separators=(",", ":"))

@@ -150,11 +150,15 @@ def _stack(
     return RenderedStack(name=name, team=team, body=body, template=template)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml parses the large TableMappings strings ~20x faster than pure Python.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """safe_load that refuses a repeated key: two resources with one logical id."""
 
 
-def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+def _unique_mapping(loader: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
     keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
     duplicates = sorted({str(k) for k in keys if keys.count(k) > 1})
     if duplicates:
