@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,20 @@ def examples_dir() -> Path:
 @pytest.fixture(scope="session")
 def templates_dir() -> Path:
     return TEMPLATES
+
+
+@pytest.fixture
+def edited_templates(tmp_path: Path) -> Callable[[str, Callable[[str], str]], Path]:
+    """edited_templates("base.yaml.j2", edit) -> a copy of the templates with one file edited."""
+
+    def make(name: str, edit: Callable[[str], str]) -> Path:
+        custom = tmp_path / "templates"
+        shutil.copytree(TEMPLATES, custom, dirs_exist_ok=True)
+        path = custom / name
+        path.write_text(edit(path.read_text()))
+        return custom
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import shutil
 
 import pytest
 
@@ -68,11 +67,9 @@ def test_dms003_reports_cfn_lint_errors_with_the_stack_name() -> None:
 
 
 def test_dms003_reports_a_template_that_cannot_render(
-    write_configs, base_doc, team_doc, templates_dir, tmp_path
+    write_configs, base_doc, team_doc, edited_templates
 ) -> None:
-    custom = tmp_path / "templates"
-    shutil.copytree(templates_dir, custom)
-    (custom / "team.yaml.j2").write_text("{{ missing }}")
+    custom = edited_templates("team.yaml.j2", lambda _: "{{ missing }}")
     report = run_offline(write_configs(base_doc, {"food": team_doc}), custom, lint=False)
     _fails(report, "DMS003", "'missing' is undefined")
     assert report.result("DMS010").status == "pass"  # the base stack still rendered
@@ -152,24 +149,20 @@ def test_dms008_unsafe_settings(check_offline, base_doc, team_doc, settings, fra
     assert finding.pointer.startswith("/tasks/foodsearch/settings/")
 
 
-def test_dms008_unsafe_default_file(
-    check_offline, base_doc, team_doc, templates_dir, tmp_path
-) -> None:
-    custom = tmp_path / "templates"
-    shutil.copytree(templates_dir, custom)
-    path = custom / "task_settings.json"
-    path.write_text(path.read_text().replace('"DO_NOTHING"', '"TRUNCATE_BEFORE_LOAD"'))
+def test_dms008_unsafe_default_file(check_offline, base_doc, team_doc, edited_templates) -> None:
+    custom = edited_templates(
+        "task_settings.json", lambda text: text.replace('"DO_NOTHING"', '"TRUNCATE_BEFORE_LOAD"')
+    )
     finding = _fails(check_offline(base_doc, {"food": team_doc}, custom), "DMS008", "TRUNCATE")
     assert finding.file.endswith("task_settings.json")
 
 
 def test_dms008_an_absent_prep_mode_is_unsafe(
-    check_offline, base_doc, team_doc, templates_dir, tmp_path
+    check_offline, base_doc, team_doc, edited_templates
 ) -> None:
-    custom = tmp_path / "templates"
-    shutil.copytree(templates_dir, custom)
-    path = custom / "task_settings.json"
-    path.write_text(path.read_text().replace('"TargetTablePrepMode": "DO_NOTHING",', ""))
+    custom = edited_templates(
+        "task_settings.json", lambda text: text.replace('"TargetTablePrepMode": "DO_NOTHING",', "")
+    )
     _fails(check_offline(base_doc, {"food": team_doc}, custom), "DMS008", "DROP_AND_CREATE")
 
 
@@ -205,13 +198,10 @@ def test_dms009_scan_allows_secret_arns_and_ordinary_values() -> None:
     assert scan(clean) == []
 
 
-def test_dms010_role_that_may_delete(
-    check_offline, base_doc, team_doc, templates_dir, tmp_path
-) -> None:
-    custom = tmp_path / "templates"
-    shutil.copytree(templates_dir, custom)
-    path = custom / "base.yaml.j2"
-    path.write_text(path.read_text().replace("- s3:PutObject", '- "s3:*"', 1))
+def test_dms010_role_that_may_delete(check_offline, base_doc, team_doc, edited_templates) -> None:
+    custom = edited_templates(
+        "base.yaml.j2", lambda text: text.replace("- s3:PutObject", '- "s3:*"', 1)
+    )
     finding = _fails(check_offline(base_doc, {"food": team_doc}, custom), "DMS010", "'s3:*' grants")
     assert finding.pointer.startswith("/Resources/DmsS3Role/")
 

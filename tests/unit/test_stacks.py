@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -105,11 +104,8 @@ def test_values_are_inserted_as_data_never_as_code(
     assert stack.template["Description"] == tricky
 
 
-def test_strict_undefined_refuses_a_missing_variable(configs, templates_dir, tmp_path) -> None:
-    custom = tmp_path / "templates"
-    shutil.copytree(templates_dir, custom)
-    path = custom / "base.yaml.j2"
-    path.write_text(path.read_text() + "\n# {{ no_such_variable }}\n")
+def test_strict_undefined_refuses_a_missing_variable(configs, edited_templates) -> None:
+    custom = edited_templates("base.yaml.j2", lambda text: text + "\n# {{ no_such_variable }}\n")
     with pytest.raises(RenderError, match="no_such_variable"):
         render_base_stack(configs, custom)
 
