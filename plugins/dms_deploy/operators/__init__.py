@@ -1,1 +1,1 @@
-"""operators"""
+"""Thin Airflow operators: each `execute` calls one library function."""

@@ -30,7 +30,7 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
     def __init__(
         self,
         *,
-        stack_name: str,
+        stack_name: str | None = None,
         deploy_result: dict | None = None,
         deferrable: bool = True,
         **kwargs: Any,
@@ -43,6 +43,14 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
         self.deferrable = deferrable
 
     @property
+    def _stack(self) -> str:
+        """The stack given, else the one `deploy_stack` reported (inside a mapped group)."""
+        name = self.stack_name or (self.deploy_result or {}).get("stack")
+        if not name:
+            raise AirflowFailException("no stack to wait for: give stack_name or deploy_result")
+        return name
+
+    @property
     def _expect_change(self) -> bool:
         return bool((self.deploy_result or {}).get("expect_change", True))
 
@@ -53,7 +61,7 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
             return None
         self.defer(
             trigger=StackSettledTrigger(
-                stack_name=self.stack_name,
+                stack_name=self._stack,
                 expect_change=self._expect_change,
                 poll_seconds=float(self.poke_interval),
                 aws_conn_id=self.aws_conn_id,
@@ -66,8 +74,8 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
         )
 
     def poke(self, context: Any) -> bool:
-        progress = stack_progress(self.hook.conn, self.stack_name, self._expect_change)
-        self.log.info("stack %s: %s", self.stack_name, progress.status)
+        progress = stack_progress(self.hook.conn, self._stack, self._expect_change)
+        self.log.info("stack %s: %s", self._stack, progress.status)
         return self._settled(progress)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> None:
@@ -78,5 +86,5 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
 
     def _settled(self, progress: StackProgress) -> bool:
         if progress.done and not progress.ok:
-            raise AirflowFailException(f"{self.stack_name}: {progress.describe()}")
+            raise AirflowFailException(f"{self._stack}: {progress.describe()}")
         return progress.done

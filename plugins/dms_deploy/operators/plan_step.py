@@ -1,0 +1,101 @@
+"""`check_state` and the per-step selectors that feed the mapped task groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
+from airflow.providers.amazon.aws.hooks.dms import DmsHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from dms_deploy.apply.step_items import step_items
+from dms_deploy.paths import default_configs_dir, default_templates_dir
+from dms_deploy.plan.markdown import render_markdown
+from dms_deploy.plan.model import Plan
+from dms_deploy.planning import plan_against_aws
+from dms_deploy.state.clients import AwsClients
+
+
+def selected_teams(value: Any) -> frozenset[str] | None:
+    """The `teams` param: "all" (or empty) means every team; else a list or "a,b"."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    teams = frozenset(t for t in value or () if t and t != "all")
+    return teams or None
+
+
+class CheckStateOperator(AwsBaseOperator[CloudFormationHook]):
+    """Reads live state read-only, makes the plan, logs it, and fails on a no-go.
+
+    Returns the plan as JSON (the XCom the later steps execute), plus where the data lake is.
+    """
+
+    aws_hook_class = CloudFormationHook
+
+    def __init__(
+        self, *, configs_dir: str | None = None, templates_dir: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.configs_dir = configs_dir
+        self.templates_dir = templates_dir
+
+    def execute(self, context: Any) -> dict:
+        params = context["params"]
+        clients = AwsClients(
+            cloudformation=self.hook.conn,
+            dms=DmsHook(**self._hook_parameters).conn,
+            s3=S3Hook(**self._hook_parameters).conn,
+        )
+        outcome = plan_against_aws(
+            Path(self.configs_dir) if self.configs_dir else default_configs_dir(),
+            Path(self.templates_dir) if self.templates_dir else default_templates_dir(),
+            clients,
+            teams=selected_teams(params.get("teams")),
+            allow_disruptive=bool(params.get("allow_disruptive")),
+        )
+        plan = outcome.plan
+        if plan is None:
+            raise AirflowFailException(f"cannot read the configs: {outcome.unreadable}")
+        self.log.info("git sha: %s", params.get("git_sha") or "(not given)")
+        self.log.info("plan:\n%s", render_markdown(plan))
+        if not plan.go:
+            failed = [c.id for c in plan.checks if c.status == "fail"]
+            raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
+        return {
+            "plan": plan.to_dict(),
+            "dry_run": bool(params.get("dry_run")),
+            "s3": outcome.s3,
+        }
+
+
+class SelectStepOperator(BaseOperator):
+    """Lists the stacks of one plan step, to map that step's task group over.
+
+    Empty for a dry run or a plan with fewer steps, which skips the group.
+    """
+
+    template_fields: Sequence[str] = ("checked",)
+
+    def __init__(self, *, checked: Any, index: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.checked = checked
+        self.index = index
+
+    def execute(self, context: Any) -> list[dict]:
+        if self.checked["dry_run"]:
+            self.log.info("dry run: nothing is deployed")
+            return []
+        items = step_items(Plan.from_dict(self.checked["plan"]), self.index, self.checked["s3"])
+        for item in items:
+            self.log.info(
+                "%s: pause %s, resume %s",
+                item["stack"]["name"],
+                item["pause"] or "nothing",
+                item["resume"] or "nothing",
+            )
+        return items

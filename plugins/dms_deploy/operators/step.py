@@ -1,0 +1,149 @@
+"""The per-stack operators of one plan step: pause, deploy, resume, verify.
+
+Each receives the step's work item (see `apply.step_items`) and calls one function of
+`apply/`. All of them are safe to clear and rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
+from airflow.providers.amazon.aws.hooks.dms import DmsHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk.exceptions import AirflowFailException
+
+from dms_deploy.apply.dms_tasks import Waiting, pause_tasks, resume_tasks
+from dms_deploy.apply.errors import ApplyError
+from dms_deploy.apply.s3_guard import find_overwrites, snapshot
+from dms_deploy.apply.stacks import deploy_stack, describe_stack, is_deployed, parse_template
+from dms_deploy.apply.step_items import table_folders
+
+
+class _StepOperator(AwsBaseOperator[DmsHook]):
+    aws_hook_class = DmsHook
+    template_fields: Sequence[str] = aws_template_fields("item")
+
+    def __init__(
+        self, *, item: dict, wait_timeout: float = 1800.0, poll_seconds: float = 10.0, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.item = item
+        self.wait_timeout = wait_timeout
+        self.poll_seconds = poll_seconds
+
+    def client(self, hook_class: type) -> Any:
+        """Another service's client with this operator's connection, region and config."""
+        return hook_class(**self._hook_parameters).conn
+
+    @property
+    def waiting(self) -> Waiting:
+        return Waiting(timeout_seconds=self.wait_timeout, poll_seconds=self.poll_seconds)
+
+    @property
+    def stack_name(self) -> str:
+        return self.item["stack"]["name"]
+
+    def folder_prefixes(self) -> list[str]:
+        """Folders the deployed and the new template write to, as S3 key prefixes."""
+        cfn = self.client(CloudFormationHook)
+        folders = table_folders(parse_template(self.item["stack"]["body"]))
+        if describe_stack(cfn, self.stack_name) is not None:
+            deployed = cfn.get_template(StackName=self.stack_name, TemplateStage="Original")
+            folders |= table_folders(parse_template(deployed["TemplateBody"]))
+        return [self.prefix(f) for f in sorted(folders)]
+
+    def prefix(self, folder: str) -> str:
+        return f"{self.item['s3']['bucket_folder']}/data/{folder}/"
+
+
+class PauseTasksOperator(_StepOperator):
+    """Setup: stop the step's running tasks, after re-checking that none is loading.
+
+    A rerun after the stack already holds this step's template stops nothing: those tasks
+    no longer need to change. Also records the objects in the affected table folders.
+    """
+
+    def execute(self, context: Any) -> dict:
+        cfn = self.client(CloudFormationHook)
+        prefixes = self.folder_prefixes()
+        if is_deployed(cfn, self.stack_name, self.item["stack"]["body"]):
+            self.log.info("%s already holds this step's template: nothing to stop", self.stack_name)
+            stopped: list[str] = []
+        else:
+            try:
+                stopped = pause_tasks(self.hook.conn, self.item["pause"], self.waiting)
+            except ApplyError as error:
+                raise AirflowFailException(str(error)) from error
+            self.log.info("stopped: %s", ", ".join(stopped) or "none")
+        before = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
+        self.log.info("recorded %d objects in %d table folders", len(before), len(prefixes))
+        return {"stopped": stopped, "prefixes": prefixes, "snapshot": before}
+
+
+class DeployStackOperator(_StepOperator):
+    """Create the change set of the reviewed template, refuse surprises, execute it."""
+
+    def execute(self, context: Any) -> dict:
+        try:
+            outcome = deploy_stack(
+                self.client(CloudFormationHook),
+                self.stack_name,
+                self.item["stack"]["body"],
+                self.item["announced"],
+                allow_removals=self.item.get("allow_removals", False),
+                timeout_seconds=self.wait_timeout,
+                poll_seconds=self.poll_seconds,
+            )
+        except ApplyError as error:
+            raise AirflowFailException(str(error)) from error
+        self.log.info("%s: %s %s", self.stack_name, outcome.action, outcome.change_set or "")
+        return {
+            "stack": self.stack_name,
+            "action": outcome.action,
+            "change_set": outcome.change_set,
+            "expect_change": outcome.expect_change,
+        }
+
+
+class ResumeTasksOperator(_StepOperator):
+    """Teardown: start what the step paused or created; never a task configured paused."""
+
+    def execute(self, context: Any) -> dict[str, str]:
+        try:
+            outcome = resume_tasks(
+                self.hook.conn, self.item["resume"], self.item["keep_stopped"], self.waiting
+            )
+        except ApplyError as error:
+            raise AirflowFailException(str(error)) from error
+        for task, what in sorted(outcome.items()):
+            self.log.info("%s: %s", task, what)
+        return outcome
+
+
+class VerifyNoS3OverwriteOperator(_StepOperator):
+    """Prove that no object recorded before the deploy changed or vanished, and that
+    tables loading for the first time wrote only into folders that were empty."""
+
+    template_fields: Sequence[str] = aws_template_fields("item", "before")
+
+    def __init__(self, *, before: dict | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.before = before
+
+    def execute(self, context: Any) -> dict:
+        before = self.before or {}
+        fresh = [self.prefix(f) for f in self.item.get("fresh_folders", [])]
+        prefixes = sorted({*before.get("prefixes", []), *fresh})
+        after = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
+        problems = find_overwrites(before.get("snapshot", {}), after, fresh)
+        if problems:
+            raise AirflowFailException("S3 objects were overwritten: " + "; ".join(problems))
+        new = len(set(after) - set(before.get("snapshot", {})))
+        self.log.info(
+            "%d objects unchanged, %d new, in %d folders", len(after) - new, new, len(prefixes)
+        )
+        return {"checked": len(after), "new": new}

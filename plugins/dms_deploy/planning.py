@@ -1,0 +1,49 @@
+"""Make the plan against live AWS: offline checks, read-only state, then the pure planner.
+
+The one entry point that `dmsctl plan` and the DAG's `check_state` share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dms_deploy.checks.offline import run_offline
+from dms_deploy.plan.make import desired_from_offline, make_plan
+from dms_deploy.plan.model import Plan
+from dms_deploy.state.clients import AwsClients
+from dms_deploy.state.model import ObservedState
+from dms_deploy.state.read import read_state
+
+
+@dataclass(frozen=True)
+class LivePlan:
+    plan: Plan | None
+    # Why no plan could be made at all (the configs directory cannot be read).
+    unreadable: str | None = None
+    # Where the data lake is, for the steps that verify S3.
+    s3: dict[str, str] = field(default_factory=dict)
+
+
+def plan_against_aws(
+    configs_dir: Path,
+    templates_dir: Path,
+    clients: AwsClients,
+    teams: Iterable[str] | None = None,
+    allow_disruptive: bool = False,
+) -> LivePlan:
+    """Config errors make a no-go plan (with findings), not an exception; AWS errors raise."""
+    report = run_offline(configs_dir, templates_dir)
+    if report.unreadable:
+        return LivePlan(None, report.unreadable)
+    scope = frozenset(teams) if teams is not None else None
+    desired = desired_from_offline(report, templates_dir)
+    observed = ObservedState()
+    s3: dict[str, str] = {}
+    if desired.configs is not None:
+        observed = read_state(desired, clients, teams=scope)
+        base = desired.configs.base
+        s3 = {"bucket": base.bucket, "bucket_folder": base.bucket_folder}
+    plan = make_plan(desired, observed, allow_disruptive=allow_disruptive, teams=scope)
+    return LivePlan(plan, None, s3)
