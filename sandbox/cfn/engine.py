@@ -280,6 +280,10 @@ def run_update(
             )
         )
         new_dict["Resources"] = ordered
+        # moto gives a stack made by a CREATE change set no view of the account's exports,
+        # so Fn::ImportValue would fail; AWS resolves imports account-wide.
+        stack.cross_stack_resources = backend.exports
+        stack.resource_map.cross_stack_resources = backend.exports
         try:
             stack.resource_map.update(new_dict, parameters or None)
         except Exception as exc:  # a failure moto raised midway: report it, as AWS would
