@@ -118,6 +118,39 @@ def test_paused_tasks_are_still_in_the_template(configs, templates_dir) -> None:
     assert len(_resources(stack, "AWS::DMS::ReplicationTask")) == 1
 
 
+def test_tasks_record_what_is_configured_paused(configs, templates_dir) -> None:
+    """The deployed template remembers paused tasks and tables (metadata), and pausing a
+    task changes a property (a tag), so CloudFormation performs the update."""
+    team = configs.teams["food"]
+    task = team.tasks["foodsearch"]
+    first = task.tables[0]
+    tables = (replace(first, paused=True), *task.tables[1:])
+    edited = replace(task, paused=True, tables=tables)
+    paused = replace(configs, teams={"food": replace(team, tasks={"foodsearch": edited})})
+    before = _resources(
+        render_team_stack(configs, "food", templates_dir), "AWS::DMS::ReplicationTask"
+    )
+    after = _resources(
+        render_team_stack(paused, "food", templates_dir), "AWS::DMS::ReplicationTask"
+    )
+    (old,) = before.values()
+    (new,) = after.values()
+    already = sorted(f"{t.source}@{t.version}" for t in task.tables if t.paused)
+    assert f"{first.source}@{first.version}" not in already
+    assert old["Metadata"]["DmsDeploy"] == {
+        "Team": "food",
+        "Task": "foodsearch",
+        "Paused": False,
+        "PausedTables": already,
+    }
+    assert new["Metadata"]["DmsDeploy"]["Paused"] is True
+    assert new["Metadata"]["DmsDeploy"]["PausedTables"] == sorted(
+        [*already, f"{first.source}@{first.version}"]
+    )
+    assert {"Key": "paused", "Value": "false"} in old["Properties"]["Tags"]
+    assert {"Key": "paused", "Value": "true"} in new["Properties"]["Tags"]
+
+
 def test_render_all_matches_single_renders(configs, templates_dir) -> None:
     stacks = render_all(configs, templates_dir)
     assert [s.body for s in stacks] == [

@@ -133,7 +133,24 @@ def _task(configs: Configs, task: Task, templates_dir: Path) -> dict[str, Any]:
         "target_import": exports.target_endpoint_export(configs.base, task.target),
         "table_mappings": mapping_json(task),
         "settings": settings_json(task, templates_dir),
-        "tags": _tags(team=task.team, task=task.name),
+        # The tag makes pausing a task a real property change: CloudFormation ignores an
+        # update that changes only Metadata.
+        "tags": _tags(team=task.team, task=task.name, paused=str(task.paused).lower()),
+        "metadata": task_metadata(task),
+    }
+
+
+def task_metadata(task: Task) -> dict[str, Any]:
+    """What the deployed stack must remember of the config: which task and which tables
+    were configured paused, so the planner can tell a deliberate stop from drift and an
+    unpaused table from a new one."""
+    return {
+        "DmsDeploy": {
+            "Team": task.team,
+            "Task": task.name,
+            "Paused": task.paused,
+            "PausedTables": sorted(f"{t.source}@{t.version}" for t in task.tables if t.paused),
+        }
     }
 
 
