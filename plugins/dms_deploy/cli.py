@@ -6,11 +6,11 @@ import argparse
 import sys
 from types import ModuleType
 
-from dms_deploy.commands import render, sandbox, trigger, validate
+from dms_deploy.commands import plan, render, sandbox, trigger, validate
 from dms_deploy.commands.common import EXIT_UNUSABLE
 
 # One line per subcommand.
-COMMANDS: tuple[ModuleType, ...] = (validate, render, sandbox, trigger)
+COMMANDS: tuple[ModuleType, ...] = (validate, render, plan, sandbox, trigger)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from dms_deploy.config.models import Configs
 from dms_deploy.plan.analysis import Desired
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
+from dms_deploy.render.stacks import render_all
 from dms_deploy.state.clients import AwsClients
 from dms_deploy.state.read import read_state
 from tests.planner import world
@@ -31,9 +32,16 @@ def wait(condition, what: str, timeout: float = TIMEOUT) -> None:
         time.sleep(POLL)
 
 
-def deploy(configs: Configs, aws: AwsClients, *, start: bool = True) -> None:
-    """Deploy every stack, start every task not configured paused, wait for full loads."""
-    for stack in world.render(configs):
+def deploy(
+    configs: Configs, aws: AwsClients, *, start: bool = True, as_rendered: bool = False
+) -> None:
+    """Deploy every stack, start every task not configured paused, wait for full loads.
+
+    `as_rendered` deploys exactly what the renderer gives (what `dmsctl plan` compares
+    with), without the test worlds' metadata shim.
+    """
+    stacks = render_all(configs, world.TEMPLATES) if as_rendered else world.render(configs)
+    for stack in stacks:
         deploy_body(aws, stack.name, stack.body)
     if not start:
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dms_deploy.checks.base import CheckInfo, Finding
 from dms_deploy.checks.online_context import OnlineCheck, OnlineContext, always
 from dms_deploy.plan.templates import json_value
@@ -23,8 +25,13 @@ def run(ctx: OnlineContext) -> list[Finding]:
     for diff in ctx.analysis.stack_diffs():
         if diff.status is not None and diff.status.endswith("_IN_PROGRESS"):
             continue  # DMS102 reports it; the live state is moving
-        for _, view in sorted(diff.old_views.items()):
-            findings += _task_drift(ctx, view)
+        for ident, view in sorted(diff.old_views.items()):
+            paused = view.paused
+            if not view.has_metadata and diff.action == "none" and ident in diff.new_views:
+                # Deployed before tasks carried metadata, but the template is the configured
+                # one, so the config says what was deployed paused.
+                paused = diff.new_views[ident].paused
+            findings += _task_drift(ctx, replace(view, paused=paused))
     return findings
 
 

@@ -140,9 +140,7 @@ def _split_bumps(diff: StackDiff, sim: _Simulation) -> dict[str, set[str]]:
     return held
 
 
-def _without(
-    configs: Configs, team: str, held: dict[str, set[str]], replaced: set[str]
-) -> Configs:
+def _without(configs: Configs, team: str, held: dict[str, set[str]], replaced: set[str]) -> Configs:
     """The configs of step 1: every held-back table dropped from its task, and every task
     to replace dropped whole (CloudFormation creates a replacement before deleting the
     original, which fails for a task that keeps its identifier)."""

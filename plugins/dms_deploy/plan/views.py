@@ -24,6 +24,8 @@ class TaskView:
     active: dict[str, str]  # source "<endpoint>/<schema>/<table>" -> version
     paused_tables: dict[str, str] = field(default_factory=dict)
     properties: dict = field(default_factory=dict)
+    # Whether a deployed task carried DmsDeploy metadata (configured views always "have" it).
+    has_metadata: bool = True
 
     def version_of(self, source: str) -> str | None:
         return self.active.get(source) or self.paused_tables.get(source)
@@ -75,6 +77,7 @@ def deployed_views(template: dict, team: str) -> dict[str, TaskView]:
             active=mapped_tables(props.get("TableMappings")),
             paused_tables=_paused_tables(meta.get("PausedTables") or []),
             properties=props,
+            has_metadata=bool(meta),
         )
     return views
 

@@ -6,6 +6,7 @@ also honours AWS_ENDPOINT_URL: that is how the CLI reaches the sandbox.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,3 +48,22 @@ class AwsClients:
             dms=DmsHook(**kwargs).conn,
             s3=S3Hook(**kwargs).conn,
         )
+
+
+def ensure_reachable(
+    aws_conn_id: str | None = "aws_default", region_name: str | None = None
+) -> None:
+    """Fail fast when AWS cannot be reached at all (no credentials, no endpoint).
+
+    Retries are right for throttling but turn an unreachable endpoint into a minute of
+    back-off, so one ListExports without retries tells the two apart first. An error that
+    AWS answered (throttled, denied) proves it reachable and is left to the real reads.
+    """
+    from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
+    from botocore.exceptions import ClientError
+
+    hook = CloudFormationHook(
+        aws_conn_id=aws_conn_id, region_name=region_name, config=retry_config(max_attempts=1)
+    )
+    with contextlib.suppress(ClientError):
+        hook.conn.list_exports()

@@ -1,0 +1,111 @@
+"""`dmsctl plan`: offline checks, read-only AWS state, online checks, and the deployment plan."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dms_deploy.checks.offline import run_offline
+from dms_deploy.commands.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    add_input_arguments,
+    input_dirs,
+)
+from dms_deploy.plan.analysis import Desired
+from dms_deploy.plan.make import desired_from_offline, make_plan
+from dms_deploy.plan.markdown import render_markdown
+from dms_deploy.state.model import ObservedState
+
+NAME = "plan"
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        NAME,
+        help="check live AWS read-only and print the deployment plan",
+        description="Run the offline checks, read the live stacks, DMS tasks and S3 folders "
+        "(Describe, List, Get and ValidateTemplate calls only), run the online checks and "
+        "print the plan. Exit 0 go, 1 no-go, 2 unusable input or AWS unreachable.",
+    )
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default=None,
+        help="default: markdown on a terminal, json otherwise",
+    )
+    parser.add_argument(
+        "--teams", default=None, help="comma-separated teams to plan ('base' for the base stack)"
+    )
+    parser.add_argument(
+        "--allow-disruptive",
+        action="store_true",
+        help="accept task replacements and deletions (DMS106 warns instead of failing)",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write the plan to FILE")
+    parser.add_argument(
+        "--aws-conn-id",
+        default=None,
+        help="Airflow AWS connection id (default: boto3's own chain, honouring AWS_ENDPOINT_URL)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    configs_dir, templates_dir = input_dirs(args)
+    teams = _teams(args.teams)
+    if teams == set():
+        print("dmsctl plan: --teams names no team", file=sys.stderr)
+        return EXIT_UNUSABLE
+    report = run_offline(configs_dir, templates_dir)
+    if report.unreadable:
+        print(f"dmsctl plan: {report.unreadable}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    desired = desired_from_offline(report, templates_dir)
+    observed = ObservedState()
+    if desired.configs is not None:
+        try:
+            observed = _read(desired, args.aws_conn_id, teams)
+        except (BotoCoreError, ClientError) as exc:
+            print(f"dmsctl plan: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
+            return EXIT_UNUSABLE
+    plan = make_plan(desired, observed, allow_disruptive=args.allow_disruptive, teams=teams)
+    fmt = args.format or ("markdown" if sys.stdout.isatty() else "json")
+    text = render_markdown(plan) if fmt == "markdown" else json.dumps(plan.to_dict(), indent=2)
+    if args.out:
+        args.out.write_text(text if text.endswith("\n") else text + "\n")
+    else:
+        print(text)
+    return EXIT_OK if plan.go else EXIT_FAIL
+
+
+def _teams(value: str | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {t.strip() for t in value.split(",") if t.strip()}
+
+
+def _read(desired: Desired, aws_conn_id: str | None, teams: set[str] | None) -> ObservedState:
+    from dms_deploy.state.clients import AwsClients, ensure_reachable
+    from dms_deploy.state.read import read_state
+
+    # Airflow's logging (set up when the hooks are imported) prints to stdout, which must
+    # carry the plan alone: its messages go to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        ensure_reachable(aws_conn_id)
+        clients = AwsClients.from_hooks(aws_conn_id=aws_conn_id)
+        return read_state(desired, clients, teams=teams)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'error')}: {error.get('Message', exc)}"
+    return str(exc)
