@@ -57,6 +57,10 @@ class SandboxClient:
     def fail_on_resume(self, task_id: str, message: str | None = None) -> None:
         self._call("POST", "/faults/fail-on-resume", {"task_id": task_id, "message": message})
 
+    def hold_full_load(self, task_id: str) -> None:
+        """Keep the task's loading tables in "Full load" until the faults are cleared."""
+        self._call("POST", "/faults/hold-full-load", {"task_id": task_id})
+
     def faults(self) -> dict[str, Any]:
         return self._call("GET", "/faults")
 

@@ -64,6 +64,9 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
             message = body.get("message") or "Last Error Task failed on resume (injected)."
             faults.failing_resumes[_require(body, "task_id")] = message
             return 200, faults.to_dict()
+        if route == "/faults/hold-full-load" and method == "POST":
+            faults.held_loads.add(_require(body, "task_id"))
+            return 200, faults.to_dict()
         if route == "/bootstrap" and method == "POST":
             from sandbox.bootstrap import bootstrap
 

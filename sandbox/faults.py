@@ -22,12 +22,15 @@ class Faults:
     hanging_stops: set[str] = field(default_factory=set)
     # Replication task identifier -> failure message on the next resume.
     failing_resumes: dict[str, str] = field(default_factory=dict)
+    # Replication task identifiers whose tables stay in "Full load" until released.
+    held_loads: set[str] = field(default_factory=set)
 
     def clear(self) -> None:
         self.throttles.clear()
         self.failed_stack_updates.clear()
         self.hanging_stops.clear()
         self.failing_resumes.clear()
+        self.held_loads.clear()
 
     def take_throttle(self, service: str, operation: str) -> Throttle | None:
         """Consume one throttle for the call, if any is armed."""
@@ -49,4 +52,5 @@ class Faults:
             "failed_stack_updates": dict(self.failed_stack_updates),
             "hanging_stops": sorted(self.hanging_stops),
             "failing_resumes": dict(self.failing_resumes),
+            "held_loads": sorted(self.held_loads),
         }

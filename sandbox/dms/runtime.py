@@ -342,6 +342,10 @@ def _load_end(task: Any, table: TableRun, target: Any, generation: int) -> Any:
     def action(due: float) -> None:
         if runtime(task).generation != generation:
             return
+        if task.id in STATE.faults.held_loads:
+            # A held load looks like a long one: check again a little later.
+            STATE.clock.at(STATE.clock.now() + STATE.clock.scaled(1.0), action)
+            return
         table.full_load_rows = _rows(table)
         if target:
             s3_target.write_load_files(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.config import Config
@@ -148,6 +150,34 @@ def test_executed_create_change_set_registers_outputs_and_exports(sandbox) -> No
     assert _outputs(stack)["TaskArn"] == _task()["ReplicationTaskArn"]
     exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
     assert exports["food-TaskArn"] == _task()["ReplicationTaskArn"]
+
+
+def test_create_change_set_resolves_imports_of_other_stacks(sandbox) -> None:
+    """Fn::ImportValue in a stack created by a CREATE change set resolves against every
+    export of the account and region, as with CreateStack."""
+    cfn = client("cloudformation")
+    exporter = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"Arn": {"Value": {"Ref": "Topic"}, "Export": {"Name": "shared-TopicArn"}}},
+    }
+    importer = {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"Imported": {"Value": {"Fn::ImportValue": "shared-TopicArn"}}},
+    }
+    topic_arn = _outputs(_create(json.dumps(exporter), name="shared"))["Arn"]
+    cfn.create_change_set(
+        StackName="consumer",
+        ChangeSetName="init",
+        ChangeSetType="CREATE",
+        TemplateBody=json.dumps(importer),
+    )
+    cfn.get_waiter("change_set_create_complete").wait(
+        StackName="consumer", ChangeSetName="init", WaiterConfig=WAIT
+    )
+    cfn.execute_change_set(StackName="consumer", ChangeSetName="init")
+    cfn.get_waiter("stack_create_complete").wait(StackName="consumer", WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName="consumer")["Stacks"][0]
+    assert _outputs(stack)["Imported"] == topic_arn
 
 
 def test_updating_a_running_task_rolls_back(sandbox) -> None:

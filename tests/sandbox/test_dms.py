@@ -193,3 +193,21 @@ def test_fail_on_resume(sandbox) -> None:
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="resume-processing")
     task = _status("failed")
     assert task["LastFailureMessage"] == "Last Error Source unreachable"
+
+
+def test_held_full_load_stays_in_full_load_until_released(sandbox) -> None:
+    """hold_full_load: a long full load, as AWS shows one: the table stays 'Full load'
+    (and its task 'running') until the faults are cleared; then it completes."""
+    arn = _deploy([ORDERS])
+    sandbox.hold_full_load("food-orders")
+    client("dms").start_replication_task(
+        ReplicationTaskArn=arn, StartReplicationTaskType="start-replication"
+    )
+    _status("running")
+    poll(lambda: _stats(arn), lambda s: s["orders"]["TableState"] == "Full load", timeout=5)
+    import time
+
+    time.sleep(sandbox.time_scale * 40)  # well past the usual load time
+    assert _stats(arn)["orders"]["TableState"] == "Full load"
+    sandbox.clear_faults()
+    poll(lambda: _stats(arn), lambda s: s["orders"]["TableState"] == "Table completed")
