@@ -10,7 +10,6 @@ from dms_deploy.config.models import Configs
 from dms_deploy.plan.analysis import Desired
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
-from dms_deploy.render.stacks import render_all
 from dms_deploy.state.clients import AwsClients
 from dms_deploy.state.read import read_state
 from tests.planner import world
@@ -32,16 +31,9 @@ def wait(condition, what: str, timeout: float = TIMEOUT) -> None:
         time.sleep(POLL)
 
 
-def deploy(
-    configs: Configs, aws: AwsClients, *, start: bool = True, as_rendered: bool = False
-) -> None:
-    """Deploy every stack, start every task not configured paused, wait for full loads.
-
-    `as_rendered` deploys exactly what the renderer gives (what `dmsctl plan` compares
-    with), without the test worlds' metadata shim.
-    """
-    stacks = render_all(configs, world.TEMPLATES) if as_rendered else world.render(configs)
-    for stack in stacks:
+def deploy(configs: Configs, aws: AwsClients, *, start: bool = True) -> None:
+    """Deploy every stack, start every task not configured paused, wait for full loads."""
+    for stack in world.render(configs):
         deploy_body(aws, stack.name, stack.body)
     if not start:
         return
@@ -71,13 +63,14 @@ def deploy_body(aws: AwsClients, name: str, body: str) -> None:
 def wait_for_loads(aws: AwsClients, task_ids: list[str]) -> None:
     arns = {}
     for page in aws.dms.get_paginator("describe_replication_tasks").paginate():
-        arns |= {t["ReplicationTaskIdentifier"]: t["ReplicationTaskArn"] for t in page["ReplicationTasks"]}
+        arns |= {
+            t["ReplicationTaskIdentifier"]: t["ReplicationTaskArn"]
+            for t in page["ReplicationTasks"]
+        }
     wait(lambda: not any(loading_tables(aws.dms, arns[t]) for t in task_ids), "full loads")
 
 
-def plan(
-    configs: Configs, aws: AwsClients, allow_disruptive: bool = False, teams=None
-) -> Plan:
+def plan(configs: Configs, aws: AwsClients, allow_disruptive: bool = False, teams=None) -> Plan:
     """Read the sandbox and plan, as `dmsctl plan` does."""
     desired: Desired = world.desired(configs)
     observed = read_state(desired, aws, teams=teams)

@@ -53,7 +53,7 @@ def dmsctl(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.sandbox
 def test_plan_against_deployed_example_is_go_with_no_changes(bootstrapped_sandbox):
-    sw.deploy(world.example(), sw.clients(), as_rendered=True)
+    sw.deploy(world.example(), sw.clients())
     result = dmsctl("plan")  # not a terminal: JSON by default
     data = json.loads(result.stdout)
     assert result.returncode == 0, [c for c in data["checks"] if c["status"] != "pass"]

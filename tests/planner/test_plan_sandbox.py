@@ -22,7 +22,7 @@ def deployed(bootstrapped_sandbox):
 
 
 def test_example_configs_already_deployed_plan_no_changes(deployed):
-    sandbox, aws = deployed
+    _, aws = deployed
     plan = sw.plan(world.example(), aws)
     assert plan.steps == ()
     assert plan.go, [(c.id, c.findings) for c in plan.checks if c.status != "pass"]

@@ -3,9 +3,7 @@ ObservedState as if some configs had been deployed and every task were running."
 
 from __future__ import annotations
 
-import copy
 import functools
-import json
 from dataclasses import replace
 
 from dms_deploy.config.load import load_configs
@@ -14,7 +12,7 @@ from dms_deploy.paths import default_configs_dir, default_templates_dir
 from dms_deploy.plan.analysis import Desired
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
-from dms_deploy.plan.templates import METADATA_KEY, exported, parse_template
+from dms_deploy.plan.templates import exported, parse_template
 from dms_deploy.render.mappings import mapping_json, table_folder
 from dms_deploy.render.stacks import RenderedStack, render_all, render_team_stack
 from dms_deploy.state.model import (
@@ -36,36 +34,13 @@ def example() -> Configs:
     return loaded.configs
 
 
-def with_metadata(stack: RenderedStack, configs: Configs) -> RenderedStack:
-    """The contracted DmsDeploy task metadata, if the renderer does not add it yet."""
-    template = copy.deepcopy(parse_template(stack.body))
-    added = False
-    for task in configs.all_tasks():
-        for resource in template.get("Resources", {}).values():
-            props = resource.get("Properties", {})
-            if props.get("ReplicationTaskIdentifier") != task.identifier:
-                continue
-            if METADATA_KEY not in resource.get("Metadata", {}):
-                paused = [f"{t.source}@{t.version}" for t in task.tables if t.paused]
-                resource.setdefault("Metadata", {})[METADATA_KEY] = {
-                    "Team": task.team,
-                    "Task": task.name,
-                    "Paused": task.paused,
-                    "PausedTables": paused,
-                }
-                added = True
-    if not added:
-        return stack
-    return replace(stack, body=json.dumps(template, indent=1), template=template)
-
-
 def render(configs: Configs) -> list[RenderedStack]:
-    return [with_metadata(s, configs) for s in render_all(configs, TEMPLATES)]
+    return render_all(configs, TEMPLATES)
 
 
 def desired(configs: Configs) -> Desired:
     def render_team(c: Configs, team: str) -> RenderedStack:
-        return with_metadata(render_team_stack(c, team, TEMPLATES), c)
+        return render_team_stack(c, team, TEMPLATES)
 
     stacks = {s.name: s for s in render(configs)}
     return Desired(configs=configs, stacks=stacks, render_team=render_team)
