@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from botocore.exceptions import ClientError
+
 from dms_deploy.apply.dms_tasks import Waiting, loading_tables, resume_tasks
 from dms_deploy.apply.stacks import describe_stack, stack_progress
 from dms_deploy.config.models import Configs
@@ -31,7 +33,9 @@ def wait(condition, what: str, timeout: float = TIMEOUT) -> None:
         time.sleep(POLL)
 
 
-def deploy(configs: Configs, aws: AwsClients, *, start: bool = True) -> None:
+def deploy(
+    configs: Configs, aws: AwsClients, *, start: bool = True, wait_loads: bool = True
+) -> None:
     """Deploy every stack, start every task not configured paused, wait for full loads."""
     for stack in world.render(configs):
         deploy_body(aws, stack.name, stack.body)
@@ -40,7 +44,8 @@ def deploy(configs: Configs, aws: AwsClients, *, start: bool = True) -> None:
     tasks = [t.identifier for t in configs.all_tasks()]
     paused = [t.identifier for t in configs.all_tasks() if t.paused]
     resume_tasks(aws.dms, tasks, keep_stopped=paused, waiting=Waiting(TIMEOUT, POLL))
-    wait_for_loads(aws, [t for t in tasks if t not in paused])
+    if wait_loads:
+        wait_for_loads(aws, [t for t in tasks if t not in paused])
 
 
 def deploy_body(aws: AwsClients, name: str, body: str) -> None:
@@ -50,7 +55,12 @@ def deploy_body(aws: AwsClients, name: str, body: str) -> None:
     if describe_stack(cfn, name) is None:
         cfn.create_stack(**args)
     else:
-        cfn.update_stack(**args)
+        try:
+            cfn.update_stack(**args)
+        except ClientError as exc:
+            if "No updates are to be performed" in str(exc):
+                return
+            raise
 
     def settled() -> bool:
         progress = stack_progress(cfn, name)
@@ -58,6 +68,11 @@ def deploy_body(aws: AwsClients, name: str, body: str) -> None:
         return progress.done
 
     wait(settled, f"stack {name}")
+
+
+def task_status(aws: AwsClients, task_id: str) -> str:
+    filters = [{"Name": "replication-task-id", "Values": [task_id]}]
+    return aws.dms.describe_replication_tasks(Filters=filters)["ReplicationTasks"][0]["Status"]
 
 
 def wait_for_loads(aws: AwsClients, task_ids: list[str]) -> None:

@@ -17,7 +17,12 @@ INFO = CheckInfo(
 )
 
 # A configured-running task in one of these did not get there through a deploy.
-_STOPPED = {"stopped": "is stopped", "failed": "has failed", "ready": "was never started"}
+_STOPPED = {
+    "stopping": "is stopping",
+    "stopped": "is stopped",
+    "failed": "has failed",
+    "ready": "was never started",
+}
 
 
 def run(ctx: OnlineContext) -> list[Finding]:
