@@ -80,13 +80,14 @@ def xcom(run_id: str, task_id: str, map_index: int = -1):
         return None if row is None else XComModel.deserialize_value(row)
 
 
-def task_log(run_id: str, task_id: str, map_index: int = -1) -> str:
-    """The text of every attempt's log of one task instance."""
-    home = Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}"
-    folder = home / f"task_id={task_id}"
-    if map_index >= 0:
-        folder = folder / f"map_index={map_index}"
-    return "\n".join(p.read_text() for p in sorted(folder.glob("attempt=*.log")))
+def returns(result: RunResult, task_id: str) -> list:
+    """The return values of every map index of a task in a run (skipped ones have none)."""
+    indexes = sorted(
+        int(key.split("[")[1].rstrip("]"))
+        for key, state in result.tasks.items()
+        if key.split("[")[0] == task_id and state == "success"
+    )
+    return [xcom(result.run_id, task_id, index) for index in indexes]
 
 
 def clear_failed_and_rerun(run_id: str) -> RunResult:
@@ -140,3 +141,39 @@ def clear_failed_and_rerun(run_id: str) -> RunResult:
             for ti in ready:
                 _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
         return _result(dag_run)
+
+
+def deploy_directly(configs_dir: Path, poll_seconds: float = 0.05) -> None:
+    """Deploy every stack and start every task through the apply library, without Airflow,
+    then wait until no table is loading. A quick way to reach a deployed account."""
+    from dms_deploy.apply.dms_tasks import Waiting, describe_tasks, loading_tables, resume_tasks
+    from dms_deploy.apply.polling import wait_until
+    from dms_deploy.apply.stacks import deploy_stack, stack_progress
+    from dms_deploy.config.load import load_configs
+    from dms_deploy.paths import default_templates_dir
+    from dms_deploy.render.stacks import render_all
+    from dms_deploy.state.clients import AwsClients
+
+    aws = AwsClients.from_hooks(aws_conn_id=None)
+    configs = load_configs(configs_dir).configs
+    assert configs is not None, "the configs do not load"
+    for stack in render_all(configs, default_templates_dir()):
+        deploy_stack(aws.cloudformation, stack.name, stack.body, poll_seconds=poll_seconds)
+
+        def settled(name: str = stack.name) -> bool | None:
+            progress = stack_progress(aws.cloudformation, name)
+            if progress.done and not progress.ok:
+                raise RuntimeError(progress.describe())
+            return True if progress.done else None
+
+        wait_until(settled, what=stack.name, timeout_seconds=120, poll_seconds=poll_seconds)
+    tasks = [t.identifier for t in configs.all_tasks()]
+    paused = [t.identifier for t in configs.all_tasks() if t.paused]
+    resume_tasks(aws.dms, tasks, keep_stopped=paused, waiting=Waiting(120, poll_seconds))
+    running = describe_tasks(aws.dms, [t for t in tasks if t not in paused])
+
+    def loaded() -> bool | None:
+        busy = [t for t in running.values() if loading_tables(aws.dms, t["ReplicationTaskArn"])]
+        return None if busy else True
+
+    wait_until(loaded, what="full loads", timeout_seconds=120, poll_seconds=poll_seconds)

@@ -33,3 +33,14 @@ def account(sandbox: SandboxClient, configs: Path, airflow_db: None) -> SandboxC
     secrets."""
     sandbox.bootstrap(str(configs))
     return sandbox
+
+
+@pytest.fixture
+def deployed(account: SandboxClient, configs: Path) -> SandboxClient:
+    """The example configs already deployed and replicating, as after a first run: every
+    stack through a change set, every task not configured paused running, loads done."""
+    from scripts.local_airflow import deploy_directly
+
+    deploy_directly(configs)
+    account.clear_calls()
+    return account
