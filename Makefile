@@ -22,7 +22,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 demo: setup
-	$(BIN)/python -m dms_deploy.demo
+	$(BIN)/python -m scripts.demo
 
 lint: setup
 	$(BIN)/ruff check .

@@ -77,7 +77,12 @@ def xcom(run_id: str, task_id: str, map_index: int = -1):
             .filter_by(key="return_value")
             .one_or_none()
         )
-        return None if row is None else XComModel.deserialize_value(row)
+        if row is None:
+            return None
+        # Stored as Airflow's serde encoding (tuples and the like keep their type).
+        from airflow.sdk.serde import deserialize
+
+        return deserialize(XComModel.deserialize_value(row))
 
 
 def returns(result: RunResult, task_id: str) -> list:
@@ -88,6 +93,27 @@ def returns(result: RunResult, task_id: str) -> list:
         if key.split("[")[0] == task_id and state == "success"
     )
     return [xcom(result.run_id, task_id, index) for index in indexes]
+
+
+def task_windows(result: RunResult) -> list[str]:
+    """For each stack whose tasks a step stopped: how long from the start of `pause_tasks`
+    to the end of `resume_tasks` (an upper bound of the tasks' stopped-to-running time)."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    lines = []
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter_by(dag_id=DAG_ID, run_id=result.run_id).all()
+        by_key = {(ti.task_id, ti.map_index): ti for ti in tis}
+        for (task_id, index), pause in sorted(by_key.items()):
+            if not task_id.endswith(".pause_tasks") or pause.state != "success":
+                continue
+            stopped = xcom(result.run_id, task_id, index)["stopped"]
+            resume = by_key.get((task_id.replace("pause_tasks", "resume_tasks"), index))
+            if stopped and resume is not None and resume.end_date and pause.start_date:
+                seconds = (resume.end_date - pause.start_date).total_seconds()
+                lines.append(f"{task_id}[{index}] {', '.join(stopped)}: {seconds:.1f} s")
+    return lines
 
 
 def clear_failed_and_rerun(run_id: str) -> RunResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ class CheckStateOperator(AwsBaseOperator[CloudFormationHook]):
             failed = [c.id for c in plan.checks if c.status == "fail"]
             raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
         return {
-            "plan": plan.to_dict(),
+            # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
+            "plan": json.loads(json.dumps(plan.to_dict())),
             "dry_run": bool(params.get("dry_run")),
             "s3": outcome.s3,
         }
