@@ -25,7 +25,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dms_deploy.airflow_api import AirflowApi, NotFoundError
+
 REPO = Path(__file__).resolve().parents[2]
+DAG_ID = "dms_deploy"
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 HEALTHY_COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
 SIMPLE_AUTH_MANAGER = (
@@ -35,6 +38,13 @@ SIMPLE_AUTH_MANAGER = (
 
 class StartError(RuntimeError):
     """A process did not come up; the message names it and says where its log is."""
+
+
+def _dag_parsed(api: AirflowApi) -> bool:
+    try:
+        return not api.get_dag(DAG_ID)["has_import_errors"]
+    except NotFoundError:
+        return False
 
 
 def free_port() -> int:
@@ -141,7 +151,7 @@ class LocalAirflow:
             log.close()
 
     def start(self, timeout_seconds: float = 240) -> None:
-        """Start everything and return once the API answers and every component is healthy."""
+        """Start everything; return once every component is healthy and the DAG is parsed."""
         (self.home / "logs").mkdir(parents=True, exist_ok=True)
         passwords = self.home / "passwords.json"
         passwords.write_text(json.dumps({self.username: self.password}), encoding="utf-8")
@@ -183,6 +193,8 @@ class LocalAirflow:
             "the sandbox", deadline, lambda: _get_json(f"{self.sandbox_url}/_sandbox/health")
         )
         self._wait("a healthy Airflow", deadline, self._healthy)
+        with AirflowApi(self.api_url, username=self.username, password=self.password) as api:
+            self._wait(f"the {DAG_ID} DAG to be parsed", deadline, lambda: _dag_parsed(api))
 
     def _healthy(self) -> bool:
         health = _get_json(f"{self.api_url}/api/v2/monitor/health") or {}
@@ -243,6 +255,10 @@ def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
         os.killpg(process.pid, sig)
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.airflow.run_local", description=__doc__)
     parser.add_argument("--port", type=int, default=8080, help="API server and UI port")
@@ -262,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         password=args.password,
         poll_seconds=args.poll_seconds,
     )
-    # SIGTERM (e.g. from make being interrupted) stops everything like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # SIGTERM (e.g. from a supervisor) stops everything as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"starting the sandbox and Airflow in {airflow.home} (logs in {airflow.home}/logs) ...")
     try:
         with airflow:

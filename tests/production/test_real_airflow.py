@@ -25,7 +25,6 @@ import boto3
 import pytest
 
 from deploy.airflow.run_local import REPO, LocalAirflow
-from dms_deploy.airflow_api import AirflowApi, NotFoundError
 from sandbox.client import SandboxClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
@@ -61,22 +60,12 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAirflow]:
     )
     try:
         local.start()
-        api = AirflowApi(local.api_url, username=local.username, password=local.password)
-        with api:
-            wait_for("the dms_deploy DAG to be parsed", lambda: _dag_parsed(api))
         yield local
     except BaseException:
         print(local.log_tails(), file=sys.stderr)
         raise
     finally:
         local.stop()
-
-
-def _dag_parsed(api: AirflowApi) -> bool:
-    try:
-        return not api.get_dag("dms_deploy")["has_import_errors"]
-    except NotFoundError:
-        return False
 
 
 def dmsctl_trigger(airflow: LocalAirflow, *args: str) -> subprocess.CompletedProcess[str]:

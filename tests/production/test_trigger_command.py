@@ -121,6 +121,17 @@ def test_clear_failed_on_a_run_without_failures_is_a_usage_error(
     assert "has no failed task" in capsys.readouterr().err
 
 
+def test_new_run_params_with_clear_failed_are_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeAirflow(runs={"manual__1": [FAILED[-1]]})
+    assert (
+        run_trigger(fake, "--clear-failed", "manual__1", "--dry-run", monkeypatch=monkeypatch) == 2
+    )
+    assert "apply to a new run only" in capsys.readouterr().err
+    assert not [r for r in fake.requests if r[0] == "POST"]
+
+
 def test_an_unknown_run_is_a_one_line_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -102,6 +102,9 @@ def fail(reason: str) -> int:
 def run(args: argparse.Namespace, transport: httpx.BaseTransport | None = None) -> int:
     if not args.token and not (args.username and args.password):
         return fail("set AIRFLOW_API_TOKEN, or AIRFLOW_USERNAME and AIRFLOW_PASSWORD")
+    if args.clear_failed and (args.dry_run or args.teams or args.allow_disruptive):
+        # A rerun keeps the params of the run it clears.
+        return fail("--dry-run, --teams and --allow-disruptive apply to a new run only")
     api = AirflowApi(
         args.api_url,
         token=args.token,
