@@ -46,10 +46,22 @@ def test_base_stack_contents(configs, templates_dir) -> None:
     }
     [group] = _resources(stack, "AWS::EC2::SecurityGroup").values()
     assert group["Properties"]["VpcId"] == {"Fn::ImportValue": "network-VpcId"}
+    assert "SecretsAccessRole" not in stack.template["Resources"]
+
+
+def test_team_stack_reads_only_its_own_secrets(configs, templates_dir) -> None:
+    """Each team's endpoints use a role of the team's own stack, limited to its secrets:
+    adding an endpoint changes that team's stack only, never the shared base stack."""
+    stack = render_team_stack(configs, "food", templates_dir)
     secrets_policy = stack.template["Resources"]["SecretsAccessRole"]["Properties"]["Policies"][0]
     resources = secrets_policy["PolicyDocument"]["Statement"][0]["Resource"]
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dms/fooddb"
     assert resources == [arn, f"{arn}-??????"]
+    for endpoint in _resources(stack, "AWS::DMS::Endpoint").values():
+        settings = endpoint["Properties"]["MySqlSettings"]
+        assert settings["SecretsManagerAccessRoleArn"] == {
+            "Fn::GetAtt": ["SecretsAccessRole", "Arn"]
+        }
 
 
 def test_team_stack_contents(configs, templates_dir) -> None:

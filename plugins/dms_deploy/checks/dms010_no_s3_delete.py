@@ -9,6 +9,7 @@ from typing import Any
 from dms_deploy.checks.base import CheckInfo, Finding
 from dms_deploy.checks.context import OfflineCheck, OfflineContext, needs_base_stack
 from dms_deploy.config.pointers import pointer
+from dms_deploy.render.stacks import RenderedStack
 
 INFO = CheckInfo(
     "DMS010",
@@ -57,7 +58,11 @@ def _policy_documents(resource: dict[str, Any]) -> Iterator[tuple[list[str | int
 
 
 def run(ctx: OfflineContext) -> list[Finding]:
-    stack = ctx.base_stack()
+    # Every stack: the base stack's S3 role and each team's secrets role alike.
+    return [finding for stack in ctx.stacks for finding in _stack_findings(stack)]
+
+
+def _stack_findings(stack: RenderedStack) -> list[Finding]:
     findings = []
     for name, resource in (stack.template.get("Resources") or {}).items():
         if not isinstance(resource, dict):

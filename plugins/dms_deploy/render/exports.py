@@ -27,15 +27,10 @@ def subnet_group_export(base: BaseConfig) -> str:
     return f"{base.stack_name}-ReplicationSubnetGroup"
 
 
-def secrets_role_export(base: BaseConfig) -> str:
-    return f"{base.stack_name}-SecretsAccessRoleArn"
-
-
 def base_exports(base: BaseConfig) -> list[str]:
     """Every export the base stack provides, for checks that look for them."""
     return [
         security_group_export(base),
         subnet_group_export(base),
-        secrets_role_export(base),
         *(target_endpoint_export(base, t) for t in sorted(base.targets)),
     ]

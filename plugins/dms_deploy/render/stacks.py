@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from dms_deploy.config.models import Configs, Endpoint, Instance, Task
+from dms_deploy.config.models import Configs, Endpoint, Instance, Task, TeamConfig
 from dms_deploy.render import exports
 from dms_deploy.render.errors import RenderError
 from dms_deploy.render.jinja import render_template
@@ -44,7 +44,6 @@ def team_stack_name(team: str) -> str:
 
 def render_base_stack(configs: Configs, templates_dir: Path) -> RenderedStack:
     base = configs.base
-    secrets = sorted({e.secret for t in configs.teams.values() for e in t.endpoints.values()})
     context = {
         "description": base.description or "Shared DMS resources: S3 targets, network, roles",
         "stack_name": base.stack_name,
@@ -52,8 +51,6 @@ def render_base_stack(configs: Configs, templates_dir: Path) -> RenderedStack:
         "bucket_folder": base.bucket_folder,
         "vpc_import": exports.vpc_id_import(base),
         "subnets_import": exports.private_subnets_import(base),
-        # A secret ARN without its random suffix matches the real one with `-??????`.
-        "secret_resources": [r for s in secrets for r in (s, f"{s}-??????")],
         "targets": [
             {
                 "logical_id": logical_id("Target", t.name),
@@ -67,7 +64,6 @@ def render_base_stack(configs: Configs, templates_dir: Path) -> RenderedStack:
         "exports": {
             "security_group": exports.security_group_export(base),
             "subnet_group": exports.subnet_group_export(base),
-            "secrets_role": exports.secrets_role_export(base),
         },
     }
     return _stack(base.stack_name, BASE_TEAM, BASE_TEMPLATE, context, templates_dir)
@@ -78,7 +74,13 @@ def render_team_stack(configs: Configs, team: str, templates_dir: Path) -> Rende
     base = configs.base
     context = {
         "description": f"DMS replication of team {team}: source endpoints, instances, tasks",
-        "secrets_role_import": exports.secrets_role_export(base),
+        # A secret ARN without its random suffix matches the real one with `-??????`.
+        "secret_resources": [
+            r
+            for s in sorted({e.secret for e in config.endpoints.values()})
+            for r in (s, f"{s}-??????")
+        ],
+        "role_tags": _tags(team=team),
         "subnet_group_import": exports.subnet_group_export(base),
         "security_group_import": exports.security_group_export(base),
         "endpoints": [_endpoint(team, e) for _, e in sorted(config.endpoints.items())],
@@ -93,6 +95,13 @@ def render_all(configs: Configs, templates_dir: Path) -> list[RenderedStack]:
     stacks = [render_base_stack(configs, templates_dir)]
     stacks += [render_team_stack(configs, team, templates_dir) for team in sorted(configs.teams)]
     return stacks
+
+
+def _secret_resources(config: TeamConfig) -> list[str]:
+    """The team's secrets; an ARN without its random suffix matches the real one
+    with `-??????`."""
+    secrets = sorted({e.secret for e in config.endpoints.values()})
+    return [r for secret in secrets for r in (secret, f"{secret}-??????")]
 
 
 def _tags(**tags: str) -> list[dict[str, str]]:
