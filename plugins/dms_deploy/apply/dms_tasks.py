@@ -13,7 +13,7 @@ AWS behaviour relied on:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,9 +101,17 @@ def pause_tasks(dms: Any, identifiers: Iterable[str], waiting: Waiting | None = 
     return to_stop
 
 
-def start_type(task: dict) -> str:
-    """`start-replication` for a task that never ran, `resume-processing` otherwise."""
-    return RESUME_PROCESSING if task.get("ReplicationTaskStartDate") else START_REPLICATION
+RELOAD_TARGET = "reload-target"
+
+
+def start_type(task: dict, planned: str | None = None) -> str:
+    """`start-replication` for a task that never ran, else what the plan asked for when it
+    is `reload-target` (every table of the task loads into a new folder), else
+    `resume-processing`. The live state decides the first run: DMS accepts
+    `start-replication` only then."""
+    if not task.get("ReplicationTaskStartDate"):
+        return START_REPLICATION
+    return RELOAD_TARGET if planned == RELOAD_TARGET else RESUME_PROCESSING
 
 
 def resume_tasks(
@@ -111,6 +119,7 @@ def resume_tasks(
     identifiers: Iterable[str],
     keep_stopped: Iterable[str] = (),
     waiting: Waiting | None = None,
+    planned: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Start every task in `identifiers` that is not running, and wait until it runs.
 
@@ -133,7 +142,7 @@ def resume_tasks(
         elif task["Status"] in RUNNING:
             outcome[identifier] = "already running"
         elif task["Status"] in STARTABLE:
-            kind = start_type(task)
+            kind = start_type(task, (planned or {}).get(identifier))
             dms.start_replication_task(
                 ReplicationTaskArn=task["ReplicationTaskArn"], StartReplicationTaskType=kind
             )

@@ -46,12 +46,16 @@ NO_CHANGES = "didn't contain changes"
 
 @dataclass(frozen=True)
 class DeployOutcome:
-    action: str  # "executed" | "unchanged" | "in progress"
+    action: str  # "executed" | "unchanged" | "in progress" | "deleting" | "deleted"
     change_set: str | None = None
 
     @property
     def expect_change(self) -> bool:
         return self.action != "unchanged"
+
+    @property
+    def expect_deleted(self) -> bool:
+        return self.action in ("deleting", "deleted")
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,20 @@ def deploy_stack(
         )
     cfn.execute_change_set(StackName=stack_name, ChangeSetName=name)
     return DeployOutcome("executed", name)
+
+
+def delete_stack(cfn: Any, stack_name: str) -> DeployOutcome:
+    """Delete a stack the plan removes (a team whose config is gone, reviewed as
+    disruptive). Its DMS resources go; the data they wrote stays in S3."""
+    stack = describe_stack(cfn, stack_name)
+    if stack is None:
+        return DeployOutcome("deleted")
+    status = stack["StackStatus"]
+    if status != "DELETE_IN_PROGRESS":
+        if _busy(status):
+            raise PreconditionFailed(f"stack {stack_name} is busy ({status}); nothing was changed")
+        cfn.delete_stack(StackName=stack_name)
+    return DeployOutcome("deleting")
 
 
 def _fresh_change_set(
@@ -239,10 +257,14 @@ def unannounced_changes(
     return surprises
 
 
-def stack_progress(cfn: Any, stack_name: str, expect_change: bool = True) -> StackProgress:
+def stack_progress(
+    cfn: Any, stack_name: str, expect_change: bool = True, expect_deleted: bool = False
+) -> StackProgress:
     """Where the stack's current operation stands, with the failure reasons if it failed."""
     stack = describe_stack(cfn, stack_name)
     if stack is None:
+        if expect_deleted:
+            return StackProgress("DELETE_COMPLETE", done=True, ok=True)
         return StackProgress(None, done=True, ok=False, reasons=("the stack does not exist",))
     status = stack["StackStatus"]
     if _busy(status):

@@ -23,7 +23,7 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
     if index >= len(plan.steps):
         return []
     step = plan.steps[index]
-    deployable = [s for s in step.stacks if s.action in ("create", "update")]
+    deployable = [s for s in step.stacks if s.action in ("create", "update", "delete")]
     by_team = {s.team: s for s in deployable}
     keep_stopped = sorted(c.task for c in plan.changes if c.configured_paused)
     announced = _announced_task_changes(plan)
@@ -42,6 +42,7 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
                 "stack": {"name": stack.name, "action": stack.action, "body": stack.body},
                 "pause": [t for t in step.pause if mine(t)],
                 "resume": [t for t in step.resume if mine(t)],
+                "start": {t: kind for t, kind in step.start.items() if mine(t)},
                 "keep_stopped": keep_stopped,
                 "announced": sorted(_logical_ids(stack.body or "", announced)),
                 "allow_removals": plan.allow_disruptive,

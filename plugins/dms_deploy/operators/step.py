@@ -19,7 +19,13 @@ from airflow.sdk.exceptions import AirflowFailException
 from dms_deploy.apply.dms_tasks import Waiting, pause_tasks, resume_tasks
 from dms_deploy.apply.errors import ApplyError
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
-from dms_deploy.apply.stacks import deploy_stack, describe_stack, is_deployed, parse_template
+from dms_deploy.apply.stacks import (
+    delete_stack,
+    deploy_stack,
+    describe_stack,
+    is_deployed,
+    parse_template,
+)
 from dms_deploy.apply.step_items import table_folders
 
 
@@ -50,7 +56,7 @@ class _StepOperator(AwsBaseOperator[DmsHook]):
     def folder_prefixes(self) -> list[str]:
         """Folders the deployed and the new template write to, as S3 key prefixes."""
         cfn = self.client(CloudFormationHook)
-        folders = table_folders(parse_template(self.item["stack"]["body"]))
+        folders = table_folders(parse_template(self.item["stack"]["body"] or "{}"))
         if describe_stack(cfn, self.stack_name) is not None:
             deployed = cfn.get_template(StackName=self.stack_name, TemplateStage="Original")
             folders |= table_folders(parse_template(deployed["TemplateBody"]))
@@ -70,7 +76,8 @@ class PauseTasksOperator(_StepOperator):
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
         prefixes = self.folder_prefixes()
-        if is_deployed(cfn, self.stack_name, self.item["stack"]["body"]):
+        body = self.item["stack"]["body"]
+        if body is not None and is_deployed(cfn, self.stack_name, body):
             self.log.info("%s already holds this step's template: nothing to stop", self.stack_name)
             stopped: list[str] = []
         else:
@@ -88,16 +95,20 @@ class DeployStackOperator(_StepOperator):
     """Create the change set of the reviewed template, refuse surprises, execute it."""
 
     def execute(self, context: Any) -> dict:
+        cfn = self.client(CloudFormationHook)
         try:
-            outcome = deploy_stack(
-                self.client(CloudFormationHook),
-                self.stack_name,
-                self.item["stack"]["body"],
-                self.item["announced"],
-                allow_removals=self.item.get("allow_removals", False),
-                timeout_seconds=self.wait_timeout,
-                poll_seconds=self.poll_seconds,
-            )
+            if self.item["stack"]["action"] == "delete":
+                outcome = delete_stack(cfn, self.stack_name)
+            else:
+                outcome = deploy_stack(
+                    cfn,
+                    self.stack_name,
+                    self.item["stack"]["body"],
+                    self.item["announced"],
+                    allow_removals=self.item.get("allow_removals", False),
+                    timeout_seconds=self.wait_timeout,
+                    poll_seconds=self.poll_seconds,
+                )
         except ApplyError as error:
             raise AirflowFailException(str(error)) from error
         self.log.info("%s: %s %s", self.stack_name, outcome.action, outcome.change_set or "")
@@ -106,6 +117,7 @@ class DeployStackOperator(_StepOperator):
             "action": outcome.action,
             "change_set": outcome.change_set,
             "expect_change": outcome.expect_change,
+            "expect_deleted": outcome.expect_deleted,
         }
 
 
@@ -115,7 +127,11 @@ class ResumeTasksOperator(_StepOperator):
     def execute(self, context: Any) -> dict[str, str]:
         try:
             outcome = resume_tasks(
-                self.hook.conn, self.item["resume"], self.item["keep_stopped"], self.waiting
+                self.hook.conn,
+                self.item["resume"],
+                self.item["keep_stopped"],
+                self.waiting,
+                planned=self.item.get("start", {}),
             )
         except ApplyError as error:
             raise AirflowFailException(str(error)) from error

@@ -54,6 +54,10 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
     def _expect_change(self) -> bool:
         return bool((self.deploy_result or {}).get("expect_change", True))
 
+    @property
+    def _expect_deleted(self) -> bool:
+        return bool((self.deploy_result or {}).get("expect_deleted", False))
+
     def execute(self, context: Any) -> Any:
         if not self.deferrable:
             return super().execute(context)
@@ -63,6 +67,7 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
             trigger=StackSettledTrigger(
                 stack_name=self._stack,
                 expect_change=self._expect_change,
+                expect_deleted=self._expect_deleted,
                 poll_seconds=float(self.poke_interval),
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
@@ -74,7 +79,9 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
         )
 
     def poke(self, context: Any) -> bool:
-        progress = stack_progress(self.hook.conn, self._stack, self._expect_change)
+        progress = stack_progress(
+            self.hook.conn, self._stack, self._expect_change, self._expect_deleted
+        )
         self.log.info("stack %s: %s", self._stack, progress.status)
         return self._settled(progress)
 

@@ -24,6 +24,7 @@ class StackSettledTrigger(BaseTrigger):
         *,
         stack_name: str,
         expect_change: bool = True,
+        expect_deleted: bool = False,
         poll_seconds: float = 15.0,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
@@ -33,6 +34,7 @@ class StackSettledTrigger(BaseTrigger):
         super().__init__()
         self.stack_name = stack_name
         self.expect_change = expect_change
+        self.expect_deleted = expect_deleted
         self.poll_seconds = poll_seconds
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
@@ -45,6 +47,7 @@ class StackSettledTrigger(BaseTrigger):
             {
                 "stack_name": self.stack_name,
                 "expect_change": self.expect_change,
+                "expect_deleted": self.expect_deleted,
                 "poll_seconds": self.poll_seconds,
                 "aws_conn_id": self.aws_conn_id,
                 "region_name": self.region_name,
@@ -66,7 +69,7 @@ class StackSettledTrigger(BaseTrigger):
         client = await asyncio.to_thread(self._client)
         while True:
             progress = await asyncio.to_thread(
-                stack_progress, client, self.stack_name, self.expect_change
+                stack_progress, client, self.stack_name, self.expect_change, self.expect_deleted
             )
             if progress.done:
                 yield TriggerEvent(
