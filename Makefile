@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint format lock bench clean up
+.PHONY: setup test demo up lint format lock bench clean
 
 setup: $(STAMP)
 
@@ -39,8 +39,13 @@ lock:
 	.lockenv/bin/pip freeze --exclude-editable > requirements.txt
 	rm -rf .lockenv
 
+# The sandbox and a real Airflow on 127.0.0.1, for a person to use the UI (Ctrl-C stops both).
+up: setup
+	deploy/airflow/up.sh
+
 bench: setup
 	$(BIN)/python bench/offline_scale.py
+	$(BIN)/python bench/plan_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache out
