@@ -18,3 +18,13 @@ def default_configs_dir() -> Path:
 
 def default_templates_dir() -> Path:
     return Path(os.environ.get(TEMPLATE_DIR_ENV) or REPO_ROOT / "include" / "templates")
+
+
+def resolve_dirs(
+    configs_dir: str | Path | None, templates_dir: str | Path | None
+) -> tuple[Path, Path]:
+    """The given directories, or the defaults; resolved when used, never at import."""
+    return (
+        Path(configs_dir) if configs_dir else default_configs_dir(),
+        Path(templates_dir) if templates_dir else default_templates_dir(),
+    )

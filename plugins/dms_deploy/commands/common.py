@@ -10,7 +10,7 @@ from typing import TextIO
 
 from dms_deploy.checks.base import CheckResult
 from dms_deploy.checks.offline import OfflineReport
-from dms_deploy.paths import default_configs_dir, default_templates_dir
+from dms_deploy.paths import resolve_dirs
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -33,7 +33,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def input_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
-    return args.configs or default_configs_dir(), args.templates or default_templates_dir()
+    return resolve_dirs(args.configs, args.templates)
 
 
 def print_results(results: list[CheckResult], out: TextIO | None = None) -> None:

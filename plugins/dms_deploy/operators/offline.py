@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator
@@ -13,7 +12,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.checks.offline import run_offline
 from dms_deploy.commands.common import print_results
-from dms_deploy.paths import default_configs_dir, default_templates_dir
+from dms_deploy.paths import resolve_dirs
 
 
 class _OfflineOperator(BaseOperator):
@@ -28,8 +27,7 @@ class _OfflineOperator(BaseOperator):
 
     def _report(self) -> Any:
         # Resolved at run time, never at DAG import: the environment may point elsewhere.
-        configs = Path(self.configs_dir) if self.configs_dir else default_configs_dir()
-        templates = Path(self.templates_dir) if self.templates_dir else default_templates_dir()
+        configs, templates = resolve_dirs(self.configs_dir, self.templates_dir)
         self.log.info("configs: %s, templates: %s", configs, templates)
         report = run_offline(configs, templates)
         if report.unreadable:

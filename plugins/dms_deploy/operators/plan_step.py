@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
@@ -15,7 +14,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.step_items import step_items
-from dms_deploy.paths import default_configs_dir, default_templates_dir
+from dms_deploy.paths import resolve_dirs
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan
 from dms_deploy.planning import plan_against_aws
@@ -53,8 +52,7 @@ class CheckStateOperator(AwsBaseOperator[CloudFormationHook]):
             s3=S3Hook(**self._hook_parameters).conn,
         )
         outcome = plan_against_aws(
-            Path(self.configs_dir) if self.configs_dir else default_configs_dir(),
-            Path(self.templates_dir) if self.templates_dir else default_templates_dir(),
+            *resolve_dirs(self.configs_dir, self.templates_dir),
             clients,
             teams=selected_teams(params.get("teams")),
             allow_disruptive=bool(params.get("allow_disruptive")),
