@@ -5,7 +5,7 @@ The one entry point that `dmsctl plan` and the DAG's `check_state` share.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +29,14 @@ class LivePlan:
 def plan_against_aws(
     configs_dir: Path,
     templates_dir: Path,
-    clients: AwsClients,
+    clients: Callable[[], AwsClients],
     teams: Iterable[str] | None = None,
     allow_disruptive: bool = False,
 ) -> LivePlan:
-    """Config errors make a no-go plan (with findings), not an exception; AWS errors raise."""
+    """Config errors make a no-go plan (with findings), not an exception; AWS errors raise.
+
+    `clients` is called only when the configs load: a config error needs no AWS access.
+    """
     report = run_offline(configs_dir, templates_dir)
     if report.unreadable:
         return LivePlan(None, report.unreadable)
@@ -42,7 +45,7 @@ def plan_against_aws(
     observed = ObservedState()
     s3: dict[str, str] = {}
     if desired.configs is not None:
-        observed = read_state(desired, clients, teams=scope)
+        observed = read_state(desired, clients(), teams=scope)
         base = desired.configs.base
         s3 = {"bucket": base.bucket, "bucket_folder": base.bucket_folder}
     plan = make_plan(desired, observed, allow_disruptive=allow_disruptive, teams=scope)

@@ -11,7 +11,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dms_deploy.checks.offline import run_offline
 from dms_deploy.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -19,10 +18,9 @@ from dms_deploy.commands.common import (
     add_input_arguments,
     input_dirs,
 )
-from dms_deploy.plan.analysis import Desired
-from dms_deploy.plan.make import desired_from_offline, make_plan
 from dms_deploy.plan.markdown import render_markdown
-from dms_deploy.state.model import ObservedState
+from dms_deploy.planning import plan_against_aws
+from dms_deploy.state.clients import AwsClients, ensure_reachable
 
 NAME = "plan"
 
@@ -64,19 +62,24 @@ def run(args: argparse.Namespace) -> int:
     if teams == set():
         print("dmsctl plan: --teams names no team", file=sys.stderr)
         return EXIT_UNUSABLE
-    report = run_offline(configs_dir, templates_dir)
-    if report.unreadable:
-        print(f"dmsctl plan: {report.unreadable}", file=sys.stderr)
+    try:
+        # Airflow's logging (set up when the hooks are imported) prints to stdout, which
+        # must carry the plan alone: its messages go to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            outcome = plan_against_aws(
+                configs_dir,
+                templates_dir,
+                lambda: _clients(args.aws_conn_id),
+                teams=teams,
+                allow_disruptive=args.allow_disruptive,
+            )
+    except (BotoCoreError, ClientError) as exc:
+        print(f"dmsctl plan: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE
-    desired = desired_from_offline(report, templates_dir)
-    observed = ObservedState()
-    if desired.configs is not None:
-        try:
-            observed = _read(desired, args.aws_conn_id, teams)
-        except (BotoCoreError, ClientError) as exc:
-            print(f"dmsctl plan: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
-            return EXIT_UNUSABLE
-    plan = make_plan(desired, observed, allow_disruptive=args.allow_disruptive, teams=teams)
+    plan = outcome.plan
+    if plan is None:
+        print(f"dmsctl plan: {outcome.unreadable}", file=sys.stderr)
+        return EXIT_UNUSABLE
     fmt = args.format or ("markdown" if sys.stdout.isatty() else "json")
     text = render_markdown(plan) if fmt == "markdown" else json.dumps(plan.to_dict(), indent=2)
     if args.out:
@@ -92,16 +95,9 @@ def _teams(value: str | None) -> set[str] | None:
     return {t.strip() for t in value.split(",") if t.strip()}
 
 
-def _read(desired: Desired, aws_conn_id: str | None, teams: set[str] | None) -> ObservedState:
-    from dms_deploy.state.clients import AwsClients, ensure_reachable
-    from dms_deploy.state.read import read_state
-
-    # Airflow's logging (set up when the hooks are imported) prints to stdout, which must
-    # carry the plan alone: its messages go to stderr.
-    with contextlib.redirect_stdout(sys.stderr):
-        ensure_reachable(aws_conn_id)
-        clients = AwsClients.from_hooks(aws_conn_id=aws_conn_id)
-        return read_state(desired, clients, teams=teams)
+def _clients(aws_conn_id: str | None) -> AwsClients:
+    ensure_reachable(aws_conn_id)
+    return AwsClients.from_hooks(aws_conn_id=aws_conn_id)
 
 
 def _reason(exc: Exception) -> str:

@@ -44,16 +44,19 @@ class CheckStateOperator(AwsBaseOperator[CloudFormationHook]):
         self.configs_dir = configs_dir
         self.templates_dir = templates_dir
 
-    def execute(self, context: Any) -> dict:
-        params = context["params"]
-        clients = AwsClients(
+    def _clients(self) -> AwsClients:
+        # Every client with this operator's connection, region and botocore config.
+        return AwsClients(
             cloudformation=self.hook.conn,
             dms=DmsHook(**self._hook_parameters).conn,
             s3=S3Hook(**self._hook_parameters).conn,
         )
+
+    def execute(self, context: Any) -> dict:
+        params = context["params"]
         outcome = plan_against_aws(
             *resolve_dirs(self.configs_dir, self.templates_dir),
-            clients,
+            self._clients,
             teams=selected_teams(params.get("teams")),
             allow_disruptive=bool(params.get("allow_disruptive")),
         )
