@@ -12,12 +12,21 @@ from pathlib import Path
 import boto3
 import pytest
 
-from scripts.local_airflow import RunResult, clear_failed_and_rerun, returns, trigger
+from scripts.local_airflow import RunResult, clear_failed_and_rerun, returns, task_windows
+from scripts.local_airflow import trigger as trigger_dag
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.e2e]
 
 BUCKET = "acme-data-lake"
 DATA = "dms/data/"
+
+
+def trigger(conf: dict | None = None) -> RunResult:
+    """Run the DAG, and print how long each paused task was stopped (`pytest -s` shows it)."""
+    result = trigger_dag(conf)
+    for line in task_windows(result):
+        print(f"pause window: {line}")
+    return result
 
 
 def edit_team(configs: Path, team: str, change) -> None:
