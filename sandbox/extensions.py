@@ -4,8 +4,10 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from sandbox.cfn import engine
+    from sandbox.cfn import engine, templates
     from sandbox.dms import api
 
     api.install()
     engine.install()
+    # After the engine's response overrides, so the size limit is checked before them.
+    templates.install()
