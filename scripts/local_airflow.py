@@ -174,7 +174,7 @@ def deploy_directly(configs_dir: Path, poll_seconds: float = 0.05) -> None:
     then wait until no table is loading. A quick way to reach a deployed account."""
     from dms_deploy.apply.dms_tasks import Waiting, describe_tasks, loading_tables, resume_tasks
     from dms_deploy.apply.polling import wait_until
-    from dms_deploy.apply.stacks import deploy_stack, stack_progress
+    from dms_deploy.apply.stacks import TemplateStore, deploy_stack, stack_progress
     from dms_deploy.config.load import load_configs
     from dms_deploy.paths import default_templates_dir
     from dms_deploy.render.stacks import render_all
@@ -183,8 +183,11 @@ def deploy_directly(configs_dir: Path, poll_seconds: float = 0.05) -> None:
     aws = AwsClients.from_hooks(aws_conn_id=None)
     configs = load_configs(configs_dir).configs
     assert configs is not None, "the configs do not load"
+    store = TemplateStore(aws.s3, configs.base.bucket, configs.base.bucket_folder)
     for stack in render_all(configs, default_templates_dir()):
-        deploy_stack(aws.cloudformation, stack.name, stack.body, poll_seconds=poll_seconds)
+        deploy_stack(
+            aws.cloudformation, stack.name, stack.body, store=store, poll_seconds=poll_seconds
+        )
 
         def settled(name: str = stack.name) -> bool | None:
             progress = stack_progress(aws.cloudformation, name)

@@ -125,6 +125,20 @@ def test_no_wildcard_action_and_no_s3_delete(name: str) -> None:
         assert service != "s3" or not verb.startswith("Delete"), action
 
 
+def test_s3_objects_are_reached_only_in_the_template_folder(deployer: list[dict]) -> None:
+    """Templates too large to send inline go to `<folder>/cloudformation/`; the deployer
+    may read and write objects there only, never under `<folder>/data/` where DMS writes."""
+    base = json.loads((REPO / "dms_configs" / "base.json").read_text(encoding="utf-8"))
+    folder = f"arn:aws:s3:::{base['bucket']}/{base['bucket_folder']}/cloudformation/*"
+    object_level = [
+        s for s in deployer if any(a.startswith("s3:") and "Bucket" not in a for a in actions([s]))
+    ]
+    assert object_level
+    for statement in object_level:
+        assert actions([statement]) == {"s3:GetObject", "s3:PutObject"}, statement["Sid"]
+        assert statement["Resource"] == folder, statement["Sid"]
+
+
 def test_the_dms_roles_can_be_passed_to_dms_only(deployer: list[dict]) -> None:
     passing = [s for s in deployer if "iam:PassRole" in actions([s])]
     assert passing

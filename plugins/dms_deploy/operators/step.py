@@ -20,6 +20,7 @@ from dms_deploy.apply.dms_tasks import Waiting, pause_tasks, resume_tasks
 from dms_deploy.apply.errors import ApplyError
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
 from dms_deploy.apply.stacks import (
+    TemplateStore,
     delete_stack,
     deploy_stack,
     describe_stack,
@@ -92,7 +93,10 @@ class PauseTasksOperator(_StepOperator):
 
 
 class DeployStackOperator(_StepOperator):
-    """Create the change set of the reviewed template, refuse surprises, execute it."""
+    """Create the change set of the reviewed template, refuse surprises, execute it.
+
+    A template over CloudFormation's inline limit goes through the data-lake bucket's
+    `<folder>/cloudformation/` folder."""
 
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
@@ -100,11 +104,17 @@ class DeployStackOperator(_StepOperator):
             if self.item["stack"]["action"] == "delete":
                 outcome = delete_stack(cfn, self.stack_name)
             else:
+                store = TemplateStore(
+                    self.client(S3Hook),
+                    self.item["s3"]["bucket"],
+                    self.item["s3"]["bucket_folder"],
+                )
                 outcome = deploy_stack(
                     cfn,
                     self.stack_name,
                     self.item["stack"]["body"],
                     self.item["announced"],
+                    store=store,
                     allow_removals=self.item.get("allow_removals", False),
                     timeout_seconds=self.wait_timeout,
                     poll_seconds=self.poll_seconds,

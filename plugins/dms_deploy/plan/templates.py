@@ -15,6 +15,10 @@ import yaml
 
 TASK_TYPE = "AWS::DMS::ReplicationTask"
 METADATA_KEY = "DmsDeploy"
+# The largest TemplateBody CloudFormation takes inline (CreateChangeSet, ValidateTemplate, ...);
+# a larger template goes through S3 as a TemplateURL, which allows 1 MB:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+MAX_INLINE_TEMPLATE_BYTES = 51_200
 
 try:  # The C loader is much faster on large team templates.
     _YamlLoader: Any = yaml.CSafeLoader
@@ -138,3 +142,8 @@ def has_our_tasks(template: dict) -> bool:
     return any(
         METADATA_KEY in (res.get("Metadata") or {}) for _, res in task_resources(template).values()
     )
+
+
+def fits_inline(body: str) -> bool:
+    """True when CloudFormation accepts the body inline; the limit counts UTF-8 bytes."""
+    return len(body.encode("utf-8")) <= MAX_INLINE_TEMPLATE_BYTES
