@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from dms_deploy.plan.analysis import Desired, in_scope
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
-from dms_deploy.plan.templates import digest
+from dms_deploy.plan.templates import digest, fits_inline
 from dms_deploy.render.stacks import BASE_TEAM, team_stack_name
 from dms_deploy.state.clients import AwsClients
 from dms_deploy.state.model import (
@@ -47,9 +47,6 @@ LIVE_STACK_STATUSES = [
     "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
 ]  # fmt: skip
 
-# ValidateTemplate takes at most 51,200 bytes inline; larger bodies need an S3 URL, which a
-# read-only plan does not write. cfn-lint (offline DMS003) still checks them.
-MAX_INLINE_TEMPLATE_BYTES = 51_200
 # Page sizes: the largest each API allows.
 _DMS_PAGE = 100
 _STATS_PAGE = 500
@@ -200,9 +197,12 @@ def read_folders(
 
 
 def validate_bodies(cfn: Any, bodies: Iterable[str]) -> dict[str, str]:
+    """ValidateTemplate of each body that fits inline. A larger body would need an S3 URL,
+    which a read-only plan does not write; cfn-lint still checks it, and the online DMS003
+    says so in a warning."""
     results = {}
     for body in bodies:
-        if len(body.encode()) > MAX_INLINE_TEMPLATE_BYTES:
+        if not fits_inline(body):
             continue
         try:
             cfn.validate_template(TemplateBody=body)
