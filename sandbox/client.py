@@ -61,6 +61,14 @@ class SandboxClient:
         """Keep the task's loading tables in "Full load" until the faults are cleared."""
         self._call("POST", "/faults/hold-full-load", {"task_id": task_id})
 
+    def hold_stack(self, stack_name: str) -> None:
+        """Keep the stack's current or next operation *_IN_PROGRESS until faults are cleared."""
+        self._call("POST", "/faults/hold-stack", {"stack_name": stack_name})
+
+    def fail_rollback(self, stack_name: str, reason: str | None = None) -> None:
+        """Fail the stack's next update and its rollback: it ends UPDATE_ROLLBACK_FAILED."""
+        self._call("POST", "/faults/fail-rollback", {"stack_name": stack_name, "reason": reason})
+
     def faults(self) -> dict[str, Any]:
         return self._call("GET", "/faults")
 

@@ -9,6 +9,11 @@ from sandbox.faults import Throttle
 from sandbox.state import STATE
 
 PREFIX = "/_sandbox"
+# The shape of a resource handler failure, as a failed rollback's resource event shows one.
+DEFAULT_ROLLBACK_FAILURE = (
+    'Resource handler returned message: "Injected rollback failure" '
+    "(HandlerErrorCode: GeneralServiceException)"
+)
 
 
 class ControlError(Exception):
@@ -66,6 +71,13 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
             return 200, faults.to_dict()
         if route == "/faults/hold-full-load" and method == "POST":
             faults.held_loads.add(_require(body, "task_id"))
+            return 200, faults.to_dict()
+        if route == "/faults/hold-stack" and method == "POST":
+            faults.held_stacks.add(_require(body, "stack_name"))
+            return 200, faults.to_dict()
+        if route == "/faults/fail-rollback" and method == "POST":
+            reason = body.get("reason") or DEFAULT_ROLLBACK_FAILURE
+            faults.failed_rollbacks[_require(body, "stack_name")] = reason
             return 200, faults.to_dict()
         if route == "/bootstrap" and method == "POST":
             from sandbox.bootstrap import bootstrap

@@ -24,6 +24,10 @@ class Faults:
     failing_resumes: dict[str, str] = field(default_factory=dict)
     # Replication task identifiers whose tables stay in "Full load" until released.
     held_loads: set[str] = field(default_factory=set)
+    # Stack names whose current or next operation stays *_IN_PROGRESS until released.
+    held_stacks: set[str] = field(default_factory=set)
+    # Stack name -> reason the rollback of its next (failing) update fails.
+    failed_rollbacks: dict[str, str] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.throttles.clear()
@@ -31,6 +35,8 @@ class Faults:
         self.hanging_stops.clear()
         self.failing_resumes.clear()
         self.held_loads.clear()
+        self.held_stacks.clear()
+        self.failed_rollbacks.clear()
 
     def take_throttle(self, service: str, operation: str) -> Throttle | None:
         """Consume one throttle for the call, if any is armed."""
@@ -46,6 +52,9 @@ class Faults:
     def take_failed_stack_update(self, stack_name: str) -> str | None:
         return self.failed_stack_updates.pop(stack_name, None)
 
+    def take_failed_rollback(self, stack_name: str) -> str | None:
+        return self.failed_rollbacks.pop(stack_name, None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "throttles": {k: vars(v) for k, v in self.throttles.items()},
@@ -53,4 +62,6 @@ class Faults:
             "hanging_stops": sorted(self.hanging_stops),
             "failing_resumes": dict(self.failing_resumes),
             "held_loads": sorted(self.held_loads),
+            "held_stacks": sorted(self.held_stacks),
+            "failed_rollbacks": dict(self.failed_rollbacks),
         }

@@ -23,6 +23,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import EmptyResult
 
 from sandbox import clock as durations
 from sandbox.cfn import changes as change_sets
@@ -79,21 +80,38 @@ def _stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
 
 
 def _schedule(stack: Stack, phases: list[tuple[float, Callable[[float], None]]]) -> None:
+    """Run ``phases`` one after another, each ``delay`` AWS seconds after the previous one.
+
+    Each phase schedules the next when it runs, so a held stack (``hold_stack`` fault) simply
+    waits at its current phase, still ``*_IN_PROGRESS``, and resumes where it stood.
+    """
     operation = next(_operations)
     stack.sandbox_operation = operation
-    stack.sandbox_phases = [action for _, action in phases]
-    due = STATE.clock.now()
-    for delay, action in phases:
-        due += STATE.clock.scaled(delay)
+    stack.sandbox_phases = list(phases)
+    _arm(stack, operation, 0, STATE.clock.now())
 
-        def guarded(at: float, action: Callable[[float], None] = action) -> None:
-            if getattr(stack, "sandbox_operation", None) == operation:
-                action(at)
 
-        STATE.clock.at(due, guarded)
-    last = phases[-1][1] if phases else None
-    if last is not None:
-        stack.sandbox_last_phase = last
+def _arm(stack: Stack, operation: int, index: int, previous: float) -> None:
+    phases = stack.sandbox_phases
+    if index >= len(phases):
+        return
+
+    def run(at: float) -> None:
+        if getattr(stack, "sandbox_operation", None) != operation:
+            return  # superseded (a delete) or finished at once (bootstrap)
+        if stack.name in STATE.faults.held_stacks:
+            # Like hold_full_load: look again a little later, keeping the stack in progress.
+            STATE.clock.at(STATE.clock.now() + max(STATE.clock.scaled(1.0), 0.001), run)
+            return
+        phases[index][1](at)
+        _arm(stack, operation, index + 1, at)
+
+    STATE.clock.at(previous + STATE.clock.scaled(phases[index][0]), run)
+
+
+def _then(stack: Stack, action: Callable[[float], None]) -> None:
+    """Run ``action`` right after the last phase of the stack's current operation."""
+    stack.sandbox_phases.append((0.0, action))
 
 
 def finish_now(stack: Stack) -> None:
@@ -101,7 +119,7 @@ def finish_now(stack: Stack) -> None:
     phases = getattr(stack, "sandbox_phases", [])
     stack.sandbox_operation = None
     now = STATE.clock.now()
-    for action in phases:
+    for _, action in phases:
         action(now)
     stack.sandbox_phases = []
 
@@ -130,8 +148,17 @@ def _register_exports(backend: CloudFormationBackend, stack: Stack) -> None:
         backend.exports[export.name] = export
 
 
+# AWS refuses to update a stack that failed to roll back or to delete; only a delete (or
+# ContinueUpdateRollback, for UPDATE_ROLLBACK_FAILED) gets it out of that state.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed
+_NOT_UPDATABLE = frozenset(
+    {"UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE_FAILED", "IMPORT_ROLLBACK_FAILED"}
+)
+
+
 def _check_not_busy(stack: Stack) -> None:
-    if stack.status.endswith("_IN_PROGRESS") and stack.status != "REVIEW_IN_PROGRESS":
+    busy = stack.status.endswith("_IN_PROGRESS") and stack.status != "REVIEW_IN_PROGRESS"
+    if busy or stack.status in _NOT_UPDATABLE:
         raise ValidationError(
             stack.stack_id,
             message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.",
@@ -262,15 +289,19 @@ def run_update(
 
     refusal = None
     injected = STATE.faults.take_failed_stack_update(stack.name)
+    rollback_failure = None if creating else STATE.faults.take_failed_rollback(stack.name)
+    first = (
+        rows[0]
+        if rows
+        else {"LogicalResourceId": stack.name, "ResourceType": "AWS::CloudFormation::Stack"}
+    )
     if injected and not creating:
-        first = (
-            rows[0]
-            if rows
-            else {"LogicalResourceId": stack.name, "ResourceType": "AWS::CloudFormation::Stack"}
-        )
         refusal = (first["LogicalResourceId"], first["ResourceType"], injected)
     elif not creating:
         refusal = _precheck(stack, rows)
+    if refusal is None and rollback_failure is not None:
+        # fail_rollback: the update itself must fail for a rollback to happen at all.
+        refusal = (first["LogicalResourceId"], first["ResourceType"], "Injected failure")
     if refusal is None:
         new_dict = Stack.parse_template(template)
         ordered = dict(
@@ -289,7 +320,7 @@ def run_update(
         except Exception as exc:  # a failure moto raised midway: report it, as AWS would
             refusal = (stack.name, "AWS::CloudFormation::Stack", f"{exc}")
     if refusal is not None:
-        _schedule_rollback(stack, verb, *refusal)
+        _schedule_rollback(stack, verb, *refusal, rollback_failure=rollback_failure)
         return
 
     stack.template = template
@@ -348,7 +379,14 @@ def run_update(
     )
 
 
-def _schedule_rollback(stack: Stack, verb: str, logical_id: str, rtype: str, reason: str) -> None:
+def _schedule_rollback(
+    stack: Stack,
+    verb: str,
+    logical_id: str,
+    rtype: str,
+    reason: str,
+    rollback_failure: str | None = None,
+) -> None:
     physical = _physical_ids(stack).get(logical_id)
 
     def failed(_: float) -> None:
@@ -372,12 +410,63 @@ def _schedule_rollback(stack: Stack, verb: str, logical_id: str, rtype: str, rea
         if verb == "CREATE":
             _stack_event(stack, "ROLLBACK_COMPLETE")
             return
+        if rollback_failure is not None:
+            # The rollback's own update of the resource fails: the stack is stuck until
+            # ContinueUpdateRollback (or a delete), as in AWS's troubleshooting guide.
+            _event(stack, logical_id, physical, rtype, "UPDATE_FAILED", rollback_failure)
+            _stack_event(
+                stack,
+                "UPDATE_ROLLBACK_FAILED",
+                f"The following resource(s) failed to update: [{logical_id}]. ",
+            )
+            return
         _stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         _stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
 
     _schedule(
         stack, [(durations.STACK_OPERATION / 2, failed), (durations.STACK_ROLLBACK, rolled_back)]
     )
+
+
+def continue_update_rollback(
+    self: CloudFormationBackend, stack_name: str, resources_to_skip: list[str]
+) -> None:
+    """ContinueUpdateRollback: UPDATE_ROLLBACK_FAILED -> UPDATE_ROLLBACK_COMPLETE.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ContinueUpdateRollback.html
+    """
+    stack = self.get_stack(stack_name)
+    if stack.status != "UPDATE_ROLLBACK_FAILED":
+        raise ValidationError(
+            stack.stack_id,
+            message=f"Stack:{stack.stack_id} is in {stack.status} state and can not "
+            "continue the update rollback.",
+        )
+    _stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated")
+
+    def rolled_back(_: float) -> None:
+        for logical_id in resources_to_skip:
+            resource = stack.resource_map._parsed_resources.get(logical_id)
+            rtype = (stack.template_dict.get("Resources") or {}).get(logical_id, {}).get("Type")
+            _event(
+                stack,
+                logical_id,
+                getattr(resource, "physical_resource_id", ""),
+                rtype or "",
+                "UPDATE_COMPLETE",
+                "Resource skipped during UpdateRollback",
+            )
+        _stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        _stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
+
+    _schedule(stack, [(durations.STACK_ROLLBACK, rolled_back)])
+
+
+def _response_continue_update_rollback(self: CloudFormationResponse) -> Any:
+    # moto has no ContinueUpdateRollback; its output shape is empty.
+    self.cloudformation_backend.continue_update_rollback(
+        self._get_param("StackName"), self._get_param("ResourcesToSkip", [])
+    )
+    return EmptyResult()
 
 
 def _rows_for(stack: Stack, template: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
@@ -523,16 +612,10 @@ def execute_change_set(
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
 
     def executed(_: float) -> None:
-        failed = stack.status.endswith("ROLLBACK_COMPLETE")
+        failed = "ROLLBACK" in stack.status
         change_set.execution_status = "EXECUTE_FAILED" if failed else "EXECUTE_COMPLETE"
 
-    last = getattr(stack, "sandbox_phases", [])
-    stack.sandbox_phases = [*last, executed]
-    STATE.clock.at(
-        STATE.clock.now()
-        + STATE.clock.scaled(durations.STACK_OPERATION + durations.STACK_ROLLBACK),
-        executed,
-    )
+    _then(stack, executed)
     # AWS deletes the stack's other change sets once one is executed.
     for other_id in [
         cid
@@ -583,6 +666,8 @@ def install() -> None:
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.continue_update_rollback = continue_update_rollback  # type: ignore[attr-defined]
+    CloudFormationResponse.continue_update_rollback = _response_continue_update_rollback  # type: ignore[attr-defined]
     # An identical template makes a FAILED change set on AWS, not an error; the update path
     # raises "No updates are to be performed." itself.
     CloudFormationResponse._validate_different_update = (  # type: ignore[method-assign]
