@@ -21,7 +21,7 @@ pytestmark = pytest.mark.sandbox
 FOODSEARCH = "food-foodsearch"
 BRANDS = "fooddb/foodsearch/brands"
 NEW_BRANDS = "v202611250000"
-BULK_TABLES = 200
+FOOD_STACK = "dms-food"
 
 
 @pytest.fixture
@@ -43,6 +43,41 @@ def test_dms101_missing_base_stack(bootstrapped_sandbox):
     assert status(plan, "DMS101") == "pass"
 
 
+def _food_body() -> str:
+    return next(s.body for s in world.render(world.example()) if s.name == FOOD_STACK)
+
+
+def test_dms102_stack_held_in_update_in_progress(aws, bootstrapped_sandbox):
+    bumped = world.edit_table(world.example(), FOODSEARCH, BRANDS, version=NEW_BRANDS)
+    assert status(sw.plan(bumped, aws), "DMS102") == "pass"
+    bootstrapped_sandbox.hold_stack(FOOD_STACK)
+    assert sw.start_update(aws, FOOD_STACK, sw.with_output(_food_body()))
+    assert sw.stack_status(aws, FOOD_STACK) == "UPDATE_IN_PROGRESS"
+    plan = sw.plan(bumped, aws)
+    assert status(plan, "DMS102") == "fail"
+    finding = plan.check("DMS102").findings[0]
+    assert finding.team == "food" and "UPDATE_IN_PROGRESS" in finding.message
+    assert not plan.go
+    bootstrapped_sandbox.clear_faults()  # the update finishes as a slow one would
+    sw.wait(lambda: sw.stack_status(aws, FOOD_STACK) == "UPDATE_COMPLETE", "the update")
+    assert status(sw.plan(bumped, aws), "DMS102") == "pass"
+
+
+def test_dms102_stack_in_update_rollback_failed(aws, bootstrapped_sandbox):
+    bumped = world.edit_table(world.example(), FOODSEARCH, BRANDS, version=NEW_BRANDS)
+    bootstrapped_sandbox.fail_rollback(FOOD_STACK)
+    assert sw.start_update(aws, FOOD_STACK, sw.with_output(_food_body()))
+    sw.wait(lambda: sw.stack_status(aws, FOOD_STACK) == "UPDATE_ROLLBACK_FAILED", "the rollback")
+    plan = sw.plan(bumped, aws)
+    assert status(plan, "DMS102") == "fail"
+    finding = plan.check("DMS102").findings[0]
+    assert finding.team == "food" and "UPDATE_ROLLBACK_FAILED" in finding.message
+    # The repair AWS documents: continue the rollback; the stack is deployable again.
+    aws.cloudformation.continue_update_rollback(StackName=FOOD_STACK)
+    sw.wait(lambda: sw.stack_status(aws, FOOD_STACK) == "UPDATE_ROLLBACK_COMPLETE", "the repair")
+    assert status(sw.plan(bumped, aws), "DMS102") == "pass"
+
+
 def test_dms103_version_lower_than_deployed(aws):
     lower = world.edit_table(world.example(), FOODSEARCH, BRANDS, version="v201901010000")
     assert status(sw.plan(lower, aws), "DMS103") == "fail"
@@ -61,10 +96,10 @@ def test_dms104_leftovers_in_a_new_folder(aws):
     assert plan.check("DMS104").findings[0].table == BRANDS
 
 
-def test_dms105_task_with_a_table_in_full_load(aws):
-    # A new task of 200 tables loads 8 at a time: it is in full load for several seconds.
+def test_dms105_task_with_a_table_in_full_load(aws, bootstrapped_sandbox):
+    # A new task whose full load the sandbox holds: as long a load as the test needs.
     recipes = world.task_of(world.example(), "food-recipes")
-    tables = tuple(Table("fooddb", "bulk", f"t{i:03d}", NEW_BRANDS) for i in range(BULK_TABLES))
+    tables = tuple(Table("fooddb", "bulk", f"t{i}", NEW_BRANDS) for i in range(2))
     bulk = replace(recipes, name="bulk", endpoint="fooddb", tables=tables)
     food = world.example().teams["food"]
     loading = replace(
@@ -74,12 +109,14 @@ def test_dms105_task_with_a_table_in_full_load(aws):
             "food": replace(food, tasks={**food.tasks, "bulk": bulk}),
         },
     )
+    bootstrapped_sandbox.hold_full_load("food-bulk")
     sw.deploy(loading, aws, wait_loads=False)
     more = world.add_table(loading, "food-bulk", "fooddb/bulk/extra", NEW_BRANDS)
     plan = sw.plan(more, aws)
     assert plan.steps[0].pause == ("food-bulk",)
     assert status(plan, "DMS105") == "fail"
     assert plan.check("DMS105").findings[0].task == "bulk"
+    bootstrapped_sandbox.clear_faults()
     sw.wait_for_loads(aws, ["food-bulk"])
     assert status(sw.plan(more, aws), "DMS105") == "pass"
 
