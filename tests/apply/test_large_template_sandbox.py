@@ -115,3 +115,31 @@ def test_a_rerun_after_the_upload_finds_the_object_and_does_not_put_it_again(
     assert sorted(keys(s3, store.bucket, "")) == sorted(
         [key, template_key(store.bucket_folder, STACK, updated)]
     )
+
+
+def test_the_deploy_operator_uploads_to_the_items_bucket_folder(
+    bootstrapped_sandbox, tmp_path
+) -> None:
+    """DeployStackOperator hands deploy_stack the S3 client and the item's bucket and folder."""
+    from dms_deploy.operators.step import DeployStackOperator
+
+    configs = load_configs(write_large_configs(tmp_path)).configs
+    assert configs is not None
+    cfn, s3 = boto3.client("cloudformation"), boto3.client("s3")
+    templates = default_templates_dir()
+    base = render_base_stack(configs, templates)
+    deploy_stack(cfn, base.name, base.body, poll_seconds=0.05)
+    settle(cfn, base.name)
+
+    body = render_team_stack(configs, TEAM, templates).body
+    bucket, folder = configs.base.bucket, configs.base.bucket_folder
+    item = {
+        "stack": {"name": STACK, "action": "create", "body": body},
+        "announced": [],
+        "s3": {"bucket": bucket, "bucket_folder": folder},
+    }
+    operator = DeployStackOperator(task_id="deploy_stack", item=item, poll_seconds=0.05)
+    result = operator.execute({})
+    assert result["action"] == "executed"
+    assert settle(cfn, STACK) == "CREATE_COMPLETE"
+    assert keys(s3, bucket, "") == [template_key(folder, STACK, body)]
