@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from dms_deploy.apply.stacks import TemplateStore, deploy_stack  # noqa: E402
 from dms_deploy.config.load import load_configs  # noqa: E402
 from dms_deploy.config.models import Configs, Endpoint, Instance, Table, Task, TeamConfig  # noqa: E402
 from dms_deploy.paths import default_configs_dir, default_templates_dir  # noqa: E402
@@ -120,10 +121,10 @@ def wait(condition, what: str, timeout: float = 600) -> None:
 
 def deploy(configs: Configs, clients) -> None:
     cfn, dms = clients.cloudformation, clients.dms
+    # Team templates at this scale exceed the inline limit: they go through S3, as in apply.
+    store = TemplateStore(clients.s3, configs.base.bucket, configs.base.bucket_folder)
     for stack in render_all(configs, default_templates_dir()):
-        cfn.create_stack(
-            StackName=stack.name, TemplateBody=stack.body, Capabilities=["CAPABILITY_NAMED_IAM"]
-        )
+        deploy_stack(cfn, stack.name, stack.body, store=store, poll_seconds=POLL)
 
         def done(name: str = stack.name) -> bool:
             status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
