@@ -18,7 +18,7 @@ DAG_ID = "dms_deploy"
 
 
 def migrate_db() -> None:
-    """Create the metadata database of the session's isolated AIRFLOW_HOME."""
+    """Create the metadata database in AIRFLOW_HOME (set before Airflow is imported)."""
     subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],
         check=True,
