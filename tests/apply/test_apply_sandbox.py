@@ -22,6 +22,7 @@ from dms_deploy.apply.stacks import (
     change_set_name,
     delete_stack,
     deploy_stack,
+    ensure_deployable,
     is_deployed,
     stack_progress,
 )
@@ -171,3 +172,25 @@ def test_a_removed_team_stack_is_deleted_and_its_data_stays(food):
     assert describe_tasks(dms, [TASK]) == {}
     after = snapshot(s3, BUCKET, ["dms/data/"])
     assert all(after.get(key) == seen for key, seen in before.items())
+
+
+def test_a_busy_stack_is_refused_before_anything_is_stopped(food):
+    """Another operation on the stack (here a held update) is a precondition failure:
+    `ensure_deployable`, which the pause step calls before it stops a task, refuses it, and
+    so does the deploy step."""
+    sandbox, cfn, dms, body = food
+    sandbox.hold_stack("dms-food")
+    template = yaml.safe_load(body)
+    template["Outputs"]["Owner"] = {"Value": "someone"}  # touches no running task
+    other = json.dumps(template)
+    cfn.update_stack(
+        StackName="dms-food", TemplateBody=other, Capabilities=["CAPABILITY_NAMED_IAM"]
+    )
+    ours = edited(body, lambda p: p["Tags"].append({"Key": "owner", "Value": "us"}))
+    with pytest.raises(PreconditionFailed, match="is busy"):
+        ensure_deployable(cfn, "dms-food", ours)
+    with pytest.raises(PreconditionFailed, match="is busy"):
+        deploy_stack(cfn, "dms-food", ours, poll_seconds=0.05)
+    assert describe_tasks(dms, [TASK])[TASK]["Status"] == "running"
+    sandbox.clear_faults()
+    settle(cfn, "dms-food")

@@ -181,6 +181,26 @@ def is_deployed(cfn: Any, stack_name: str, body: str) -> bool:
     return parse_template(deployed) == parse_template(body)
 
 
+def ensure_deployable(cfn: Any, stack_name: str, body: str) -> str:
+    """Refuse a stack that another operation holds, or that cannot take an update.
+
+    Returns "in progress" when the operation under way is this body's own change set (a
+    rerun of the step), else "ready". Checked before anything is stopped, and again
+    before the change set: the stack may have changed since the plan was made.
+    """
+    stack = describe_stack(cfn, stack_name)
+    status = stack["StackStatus"] if stack else None
+    if status and _busy(status):
+        if _change_set_of(stack) == change_set_name(body):
+            return "in progress"
+        raise PreconditionFailed(f"stack {stack_name} is busy ({status}); nothing was changed")
+    if status in NOT_UPDATABLE:
+        raise PreconditionFailed(
+            f"stack {stack_name} is {status} and cannot be updated; repair or delete it first"
+        )
+    return "ready"
+
+
 def deploy_stack(
     cfn: Any,
     stack_name: str,
@@ -199,21 +219,13 @@ def deploy_stack(
     CloudFormation's inline limit is uploaded to `store` and sent as a TemplateURL.
     """
     name = change_set_name(body)
-    stack = describe_stack(cfn, stack_name)
-    status = stack["StackStatus"] if stack else None
-    if status and _busy(status):
-        # Our own change set still executing (a rerun of this step) is not a conflict.
-        if _change_set_of(stack) == name:
-            return DeployOutcome("in progress", name)
-        raise PreconditionFailed(f"stack {stack_name} is busy ({status}); nothing was changed")
-    if status in NOT_UPDATABLE:
-        raise PreconditionFailed(
-            f"stack {stack_name} is {status} and cannot be updated; repair or delete it first"
-        )
+    if ensure_deployable(cfn, stack_name, body) == "in progress":
+        return DeployOutcome("in progress", name)
     if is_deployed(cfn, stack_name, body):
         return DeployOutcome("unchanged")
 
     waiting = (timeout_seconds, poll_seconds)
+    stack = describe_stack(cfn, stack_name)
     change_set = _fresh_change_set(cfn, stack_name, name, body, stack, waiting, store)
     if change_set is None:
         return DeployOutcome("unchanged")

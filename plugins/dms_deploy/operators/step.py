@@ -24,6 +24,7 @@ from dms_deploy.apply.stacks import (
     delete_stack,
     deploy_stack,
     describe_stack,
+    ensure_deployable,
     is_deployed,
     parse_template,
 )
@@ -83,6 +84,8 @@ class PauseTasksOperator(_StepOperator):
             stopped: list[str] = []
         else:
             try:
+                if body is not None:
+                    ensure_deployable(cfn, self.stack_name, body)
                 stopped = pause_tasks(self.hook.conn, self.item["pause"], self.waiting)
             except ApplyError as error:
                 raise AirflowFailException(str(error)) from error
