@@ -15,6 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DAG_ID = "dms_deploy"
+STARTED = ("start-replication", "resume-processing", "reload-target")
 
 
 def migrate_db() -> None:
@@ -109,10 +110,16 @@ def task_windows(result: RunResult) -> list[str]:
             if not task_id.endswith(".pause_tasks") or pause.state != "success":
                 continue
             stopped = xcom(result.run_id, task_id, index)["stopped"]
-            resume = by_key.get((task_id.replace("pause_tasks", "resume_tasks"), index))
-            if stopped and resume is not None and resume.end_date and pause.start_date:
+            resume_id = task_id.replace("pause_tasks", "resume_tasks")
+            resume = by_key.get((resume_id, index))
+            if not stopped or resume is None or resume.state != "success":
+                continue
+            # Only tasks that this step started again: a task configured paused stays stopped.
+            started = xcom(result.run_id, resume_id, index) or {}
+            again = [t for t in stopped if started.get(t) in STARTED]
+            if again and resume.end_date and pause.start_date:
                 seconds = (resume.end_date - pause.start_date).total_seconds()
-                lines.append(f"{task_id}[{index}] {', '.join(stopped)}: {seconds:.1f} s")
+                lines.append(f"{task_id}[{index}] {', '.join(again)}: {seconds:.1f} s")
     return lines
 
 
