@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from dms_deploy.apply.errors import ApplyError
@@ -20,12 +20,25 @@ def wait_until(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Call `probe` until it returns something other than None, or fail after the timeout."""
+    """Call `probe` until it returns something other than None, or fail after the timeout.
+
+    The pauses between calls grow from half a second up to `poll_seconds`: a short wait ends
+    quickly, and a long one does not spend the throttled control-plane API.
+    """
     deadline = clock() + timeout_seconds
-    while True:
+    for pause in backoff(poll_seconds):
         result = probe()
         if result is not None:
             return result
         if clock() >= deadline:
             raise ApplyError(f"timed out after {timeout_seconds:.0f}s waiting for {what}")
-        sleep(poll_seconds)
+        sleep(pause)
+    raise AssertionError("backoff() never ends")
+
+
+def backoff(most_seconds: float, first_seconds: float = 0.5) -> Iterator[float]:
+    """0.5, 1, 2, 4, ... seconds, capped at `most_seconds`, forever."""
+    pause = min(first_seconds, most_seconds)
+    while True:
+        yield pause
+        pause = min(pause * 2, most_seconds)

@@ -9,6 +9,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from dms_deploy.apply.polling import backoff
 from dms_deploy.apply.stacks import stack_progress
 
 
@@ -67,7 +68,7 @@ class StackSettledTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         client = await asyncio.to_thread(self._client)
-        while True:
+        for pause in backoff(self.poll_seconds):
             progress = await asyncio.to_thread(
                 stack_progress, client, self.stack_name, self.expect_change, self.expect_deleted
             )
@@ -82,4 +83,4 @@ class StackSettledTrigger(BaseTrigger):
                 )
                 return
             self.log.info("stack %s is %s", self.stack_name, progress.status)
-            await asyncio.sleep(self.poll_seconds)
+            await asyncio.sleep(pause)
