@@ -60,6 +60,11 @@ with DAG(
             description="Acknowledge task replacements and deletions (full reloads).",
         ),
         "git_sha": Param("", type="string", description="The commit CI deploys, for the record."),
+        "plan_digest": Param(
+            "",
+            type="string",
+            description="Deploy only if the plan's digest is this one (the reviewed plan).",
+        ),
     },
 ) as dag:
     validate = ValidateConfigsOperator(task_id="validate_configs")

@@ -64,6 +64,7 @@ def test_params_have_a_schema_with_safe_defaults() -> None:
     assert params["allow_disruptive"] is False
     assert params["teams"] == "all"
     assert params["git_sha"] == ""
+    assert params["plan_digest"] == ""
     schema = params.get_param("dry_run").schema
     assert schema["type"] == "boolean"
 

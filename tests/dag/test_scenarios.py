@@ -227,3 +227,36 @@ def test_dry_run_prints_the_plan_and_makes_no_mutating_call(deployed, configs, c
         c["operation"] for c in deployed.calls() if not c["operation"].startswith(read_only)
     ]
     assert mutating == []
+
+
+def test_only_the_reviewed_plan_is_deployed(deployed, configs, capfd):
+    """A run given the digest of the plan a reviewer saw deploys it; once the configs change
+    again, the same digest makes check_state refuse, before anything is stopped."""
+    edit_team(
+        configs,
+        "food",
+        lambda d: add_table(d, "recipes", "recipesdb/public/reviews", "v202611260000"),
+    )
+    reviewed = plan_of(trigger({"dry_run": True}))["digest"]
+    edit_team(
+        configs,
+        "food",
+        lambda d: add_table(d, "recipes", "recipesdb/public/tags", "v202611260000"),
+    )
+    deployed.clear_calls()
+    refused = trigger({"plan_digest": reviewed})
+    assert refused.state == "failed"
+    assert refused.state_of("check_state") == ["failed"]
+    assert f"not the reviewed {reviewed}" in capfd.readouterr().out
+    assert not any(c["operation"] == "StopReplicationTask" for c in deployed.calls())
+
+    edit_team(
+        configs,
+        "food",
+        lambda d: d["tasks"]["recipes"]["tables"].pop(),
+    )
+    accepted = trigger({"plan_digest": reviewed})
+    assert accepted.state == "success", accepted.tasks
+    assert plan_of(accepted)["digest"] == reviewed
+    new = folder("recipesdb", "public", "reviews", "v202611260000")
+    assert any(k.startswith(new + "LOAD") for k in objects(new))

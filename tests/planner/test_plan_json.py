@@ -69,3 +69,17 @@ def test_replacing_properties_come_from_the_cfn_lint_schema():
     assert {"ReplicationInstanceArn", "SourceEndpointArn", "TargetEndpointArn"} <= forcing
     assert {"ResourceIdentifier", "MigrationType"} <= forcing
     assert "TableMappings" not in forcing
+
+
+def test_the_digest_survives_json_and_changes_with_what_would_be_deployed():
+    plan = a_two_step_plan()
+    again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    assert again.digest == plan.digest == plan.to_dict()["digest"]
+    before = world.example()
+    other = world.plan(
+        world.edit_table(
+            before, "food-foodsearch", "fooddb/foodsearch/brands", version="v202611260000"
+        ),
+        world.deployed(before),
+    )
+    assert other.digest != plan.digest

@@ -234,3 +234,12 @@ def test_error_lines_keep_errors_and_their_exceptions_only() -> None:
         "Task failed with exception",
         "StackFailed: dms-food UPDATE_ROLLBACK_COMPLETE: boom",
     ]
+
+
+def test_a_plan_digest_goes_into_the_conf(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeAirflow(next_run=list(SUCCESS))
+    code = run_trigger(fake, "--plan-digest", "0123abcd", monkeypatch=monkeypatch)
+    assert code == 0
+    assert fake.body("POST", f"{DAG}/dagRuns")["conf"]["plan_digest"] == "0123abcd"

@@ -55,6 +55,11 @@ def add_parser(subparsers: Any) -> None:
         help="acknowledge task replacements and deletions (full reloads)",
     )
     run.add_argument(
+        "--plan-digest",
+        help="deploy only if the plan is still this one (the digest `dmsctl plan` printed "
+        "for review); otherwise check_state fails and nothing changes",
+    )
+    run.add_argument(
         "--clear-failed",
         metavar="RUN_ID",
         help="instead of a new run: clear this run's failed steps (with their downstream) "
@@ -91,6 +96,8 @@ def run_conf(args: argparse.Namespace) -> dict[str, Any]:
         conf["git_sha"] = args.git_sha
     if args.teams:
         conf["teams"] = args.teams
+    if args.plan_digest:
+        conf["plan_digest"] = args.plan_digest
     return conf
 
 

@@ -68,6 +68,12 @@ class CheckStateOperator(AwsBaseOperator[CloudFormationHook]):
         if not plan.go:
             failed = [c.id for c in plan.checks if c.status == "fail"]
             raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
+        reviewed = params.get("plan_digest")
+        if reviewed and reviewed != plan.digest:
+            raise AirflowFailException(
+                f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
+                "live state changed since the review; nothing was changed, review the new plan"
+            )
         return {
             # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
             "plan": json.loads(json.dumps(plan.to_dict())),

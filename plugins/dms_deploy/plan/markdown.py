@@ -98,7 +98,8 @@ def _findings(check: CheckResult) -> list[str]:
 def _steps(plan: Plan) -> str:
     if not plan.steps:
         return "### Steps\n\nNothing to deploy."
-    return "### Steps\n\n" + "\n".join(_step(i, s) for i, s in enumerate(plan.steps, 1))
+    steps = "\n".join(_step(i, s) for i, s in enumerate(plan.steps, 1))
+    return f"### Steps\n\n{steps}\n\nPlan digest: `{plan.digest}`"
 
 
 def _step(number: int, step: Step) -> str:

@@ -6,6 +6,8 @@ it back, so the DAG can pass a reviewed plan between tasks unchanged.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Literal
 
@@ -157,9 +159,18 @@ class Plan:
     def check(self, check_id: str) -> CheckResult:
         return next(c for c in self.checks if c.id == check_id)
 
+    @property
+    def digest(self) -> str:
+        """What the plan would do, as a short hash: the steps with their exact template bodies,
+        pauses and starts. The same configs against the same live state give the same
+        digest, so a deploy can refuse to run anything but the plan a reviewer saw."""
+        steps = json.dumps([s.to_dict() for s in self.steps], sort_keys=True)
+        return hashlib.sha256(steps.encode()).hexdigest()[:16]
+
     def to_dict(self) -> dict:
         return {
             "go": self.go,
+            "digest": self.digest,
             "no_changes": self.no_changes,
             "allow_disruptive": self.allow_disruptive,
             "teams": list(self.teams) if self.teams is not None else None,
