@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dms_deploy.apply.stacks import TemplateStore, deploy_stack  # noqa: E402
+from dms_deploy.apply.stacks import deploy_stack  # noqa: E402
+from dms_deploy.apply.template_store import TemplateStore  # noqa: E402
 from dms_deploy.config.load import load_configs  # noqa: E402
 from dms_deploy.config.models import Configs, Endpoint, Instance, Table, Task, TeamConfig  # noqa: E402
 from dms_deploy.paths import default_configs_dir, default_templates_dir  # noqa: E402

@@ -181,7 +181,8 @@ def deploy_directly(configs_dir: Path, poll_seconds: float = 0.05) -> None:
     then wait until no table is loading. A quick way to reach a deployed account."""
     from dms_deploy.apply.dms_tasks import Waiting, describe_tasks, loading_tables, resume_tasks
     from dms_deploy.apply.polling import wait_until
-    from dms_deploy.apply.stacks import TemplateStore, deploy_stack, stack_progress
+    from dms_deploy.apply.stacks import deploy_stack, stack_progress
+    from dms_deploy.apply.template_store import TemplateStore
     from dms_deploy.config.load import load_configs
     from dms_deploy.paths import default_templates_dir
     from dms_deploy.render.stacks import render_all

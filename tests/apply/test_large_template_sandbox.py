@@ -6,14 +6,8 @@ import boto3
 import pytest
 
 from dms_deploy.apply.polling import wait_until
-from dms_deploy.apply.stacks import (
-    TemplateStore,
-    deploy_stack,
-    is_deployed,
-    parse_template,
-    stack_progress,
-    template_key,
-)
+from dms_deploy.apply.stacks import deploy_stack, is_deployed, parse_template, stack_progress
+from dms_deploy.apply.template_store import TemplateStore, template_key
 from dms_deploy.config.load import load_configs
 from dms_deploy.paths import default_templates_dir
 from dms_deploy.render.stacks import render_base_stack, render_team_stack

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from dms_deploy.apply.errors import ApplyError
-from dms_deploy.apply.stacks import (
+from dms_deploy.apply.template_store import (
     TemplateStore,
     template_key,
     template_source,

@@ -20,7 +20,6 @@ from dms_deploy.apply.dms_tasks import Waiting, pause_tasks, resume_tasks
 from dms_deploy.apply.errors import ApplyError
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
 from dms_deploy.apply.stacks import (
-    TemplateStore,
     delete_stack,
     deploy_stack,
     describe_stack,
@@ -29,6 +28,7 @@ from dms_deploy.apply.stacks import (
     parse_template,
 )
 from dms_deploy.apply.step_items import table_folders
+from dms_deploy.apply.template_store import TemplateStore
 
 
 class _StepOperator(AwsBaseOperator[DmsHook]):
