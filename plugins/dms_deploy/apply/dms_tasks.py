@@ -21,10 +21,8 @@ from botocore.exceptions import ClientError
 
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
 from dms_deploy.apply.polling import wait_until
+from dms_deploy.state.model import LOADING_TABLE_STATES, RUNNING_TASK_STATUSES
 
-# A task with a table in one of these states is loading data: stopping it interrupts the load.
-LOADING_TABLE_STATES = frozenset({"Before load", "Full load", "Table is being reloaded"})
-RUNNING = frozenset({"running", "starting"})
 STARTABLE = frozenset({"stopped", "ready", "failed"})
 START_REPLICATION = "start-replication"
 RESUME_PROCESSING = "resume-processing"
@@ -139,7 +137,7 @@ def resume_tasks(
             outcome[identifier] = "configured paused"
         elif task is None:
             outcome[identifier] = "does not exist"
-        elif task["Status"] in RUNNING:
+        elif task["Status"] in RUNNING_TASK_STATUSES:
             outcome[identifier] = "already running"
         elif task["Status"] in STARTABLE:
             kind = start_type(task, (planned or {}).get(identifier))

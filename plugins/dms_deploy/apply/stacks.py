@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from botocore.exceptions import ClientError
 
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
 from dms_deploy.apply.polling import wait_until
 from dms_deploy.apply.template_store import TemplateStore, template_source
+from dms_deploy.plan import templates
 
 CAPABILITIES = ["CAPABILITY_NAMED_IAM"]
 SETTLED_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
@@ -79,7 +79,7 @@ def change_set_name(body: str) -> str:
 
 def parse_template(body: str | dict) -> Any:
     """GetTemplate returns JSON bodies already parsed and YAML bodies as text."""
-    return body if isinstance(body, dict) else yaml.safe_load(body)
+    return body if isinstance(body, dict) else templates.parse_template(body)
 
 
 def describe_stack(cfn: Any, stack_name: str) -> dict | None:

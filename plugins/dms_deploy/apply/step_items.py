@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import yaml
-
 from dms_deploy.plan.model import Plan
-
-TASK_TYPE = "AWS::DMS::ReplicationTask"
+from dms_deploy.plan.templates import parse_template, properties, task_resources
+from dms_deploy.plan.views import folder_of, mapped_tables
 
 
 def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any]]:
@@ -63,25 +60,13 @@ def _announced_task_changes(plan: Plan) -> set[str]:
 def _logical_ids(body: str, tasks: set[str]) -> set[str]:
     if not tasks or not body:
         return set()
-    resources = (yaml.safe_load(body) or {}).get("Resources") or {}
-    return {
-        logical_id
-        for logical_id, resource in resources.items()
-        if resource.get("Type") == TASK_TYPE
-        and resource.get("Properties", {}).get("ReplicationTaskIdentifier") in tasks
-    }
+    return {lid for task, (lid, _) in task_resources(parse_template(body)).items() if task in tasks}
 
 
 def table_folders(template: dict | None) -> set[str]:
     """The S3 table folders that the template's tasks write to (their rename-table values)."""
-    folders: set[str] = set()
-    for resource in ((template or {}).get("Resources") or {}).values():
-        if resource.get("Type") != TASK_TYPE:
-            continue
-        mappings = resource.get("Properties", {}).get("TableMappings")
-        if isinstance(mappings, str):
-            mappings = json.loads(mappings)
-        for rule in (mappings or {}).get("rules", []):
-            if rule.get("rule-action") == "rename" and rule.get("rule-target") == "table":
-                folders.add(rule["value"])
-    return folders
+    return {
+        folder_of(source, version)
+        for _, resource in task_resources(template or {}).values()
+        for source, version in mapped_tables(properties(resource).get("TableMappings")).items()
+    }
