@@ -19,7 +19,7 @@ _EXPORTS = {
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy, because the checks import plan submodules and the planner imports the checks.
+    # Lazy, so importing one plan submodule does not import the whole planner.
     if name not in _EXPORTS:
         raise AttributeError(name)
     import importlib

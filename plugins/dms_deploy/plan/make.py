@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from dms_deploy.checks import (
+from dms_deploy.checks.base import CheckResult, result_of, skipped
+from dms_deploy.checks.dms003_cfn_lint import INFO as DMS003_INFO
+from dms_deploy.checks.offline import OfflineReport
+from dms_deploy.config.models import Configs
+from dms_deploy.plan.analysis import Desired, analyse
+from dms_deploy.plan.checks import (
     dms003_validate_template,
     dms101_base_stack,
     dms102_stack_state,
@@ -16,12 +21,7 @@ from dms_deploy.checks import (
     dms107_unpause_needs_bump,
     dms108_drift,
 )
-from dms_deploy.checks.base import CheckResult, result_of, skipped
-from dms_deploy.checks.dms003_cfn_lint import INFO as DMS003_INFO
-from dms_deploy.checks.offline import OfflineReport
-from dms_deploy.checks.online_context import OnlineCheck, OnlineContext
-from dms_deploy.config.models import Configs
-from dms_deploy.plan.analysis import Desired, analyse
+from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext
 from dms_deploy.plan.model import Plan, StackAction
 from dms_deploy.plan.steps import build_steps
 from dms_deploy.render.stacks import RenderedStack, render_team_stack, team_stack_name

@@ -9,7 +9,7 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-li
 from __future__ import annotations
 
 from dms_deploy.checks.base import Finding
-from dms_deploy.checks.online_context import OnlineContext
+from dms_deploy.plan.checks.online_context import OnlineContext
 from dms_deploy.plan.templates import MAX_INLINE_TEMPLATE_BYTES, digest, fits_inline
 
 

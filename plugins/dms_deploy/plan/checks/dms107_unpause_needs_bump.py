@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dms_deploy.checks.base import CheckInfo, Finding
-from dms_deploy.checks.online_context import OnlineCheck, OnlineContext, always
+from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, always
 
 INFO = CheckInfo(
     "DMS107",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dms_deploy.checks.base import CheckInfo, Finding
-from dms_deploy.checks.online_context import OnlineCheck, OnlineContext, always
+from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, always
 from dms_deploy.plan.templates import json_value
 from dms_deploy.plan.views import TaskView
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dms_deploy.checks.base import CheckInfo, Finding
-from dms_deploy.checks.online_context import OnlineCheck, OnlineContext, always
 from dms_deploy.plan.analysis import deployed_template
+from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, always
 from dms_deploy.plan.templates import exported, imports, parse_template
 from dms_deploy.render.stacks import BASE_TEAM
 
