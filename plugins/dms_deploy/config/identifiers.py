@@ -16,7 +16,8 @@ TASK_MAX = 255
 ENDPOINT_MAX = 255
 INSTANCE_MAX = 63
 
-_ALLOWED = re.compile(r"^[a-z0-9-]+$")
+# fullmatch, not match with `$`: `$` also matches before a final newline.
+_ALLOWED = re.compile(r"[a-z0-9-]+")
 
 
 def identifier_problem(identifier: str, max_length: int) -> str | None:
@@ -25,7 +26,7 @@ def identifier_problem(identifier: str, max_length: int) -> str | None:
         return "must not be empty"
     if len(identifier) > max_length:
         return f"is {len(identifier)} characters long; DMS allows at most {max_length}"
-    if not _ALLOWED.match(identifier):
+    if not _ALLOWED.fullmatch(identifier):
         return "may only contain lowercase letters, digits and hyphens"
     if not identifier[0].isalpha():
         return "must start with a letter"
