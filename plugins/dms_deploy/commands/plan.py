@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from dms_deploy.commands.common import (
 )
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.planning import plan_against_aws
-from dms_deploy.state.clients import AwsClients, ensure_reachable
+from dms_deploy.state.clients import AwsClients, AwsUnusable, ensure_reachable
 
 NAME = "plan"
 
@@ -52,7 +53,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--aws-conn-id",
         default=None,
-        help="Airflow AWS connection id (default: boto3's own chain, honouring AWS_ENDPOINT_URL)",
+        help="Airflow AWS connection id; it must exist (default: no connection, boto3's own "
+        "chain, honouring AWS_ENDPOINT_URL)",
     )
 
 
@@ -62,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
     if teams == set():
         print("dmsctl plan: --teams names no team", file=sys.stderr)
         return EXIT_UNUSABLE
+    # Airflow configures its logging when the hooks are first imported. Its INFO lines
+    # ("Found credentials ...") would bury the one line that says what went wrong.
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     try:
-        # Airflow's logging (set up when the hooks are imported) prints to stdout, which
-        # must carry the plan alone: its messages go to stderr.
+        # Airflow's logging prints to stdout, which must carry the plan alone: its messages
+        # go to stderr.
         with contextlib.redirect_stdout(sys.stderr):
             outcome = plan_against_aws(
                 configs_dir,
@@ -73,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
                 teams=teams,
                 allow_disruptive=args.allow_disruptive,
             )
+    except AwsUnusable as exc:
+        print(f"dmsctl plan: cannot use AWS: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except (BotoCoreError, ClientError) as exc:
         print(f"dmsctl plan: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -29,9 +29,10 @@ from dms_deploy.apply.stacks import (
 )
 from dms_deploy.apply.step_items import table_folders
 from dms_deploy.apply.template_store import TemplateStore
+from dms_deploy.state.clients import RequiresConnection
 
 
-class _StepOperator(AwsBaseOperator[DmsHook]):
+class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     aws_hook_class = DmsHook
     template_fields: Sequence[str] = aws_template_fields("item")
 
