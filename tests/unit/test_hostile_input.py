@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -143,26 +144,66 @@ def serving(answer: str) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(params=sorted(ANSWERS))
-def not_aws(request: pytest.FixtureRequest) -> Iterator[str]:
-    with serving(request.param) as url:
-        yield url
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, str]]:
+    """One web server per kind of answer, for the module: answer -> URL."""
+    with contextlib.ExitStack() as stack:
+        yield {answer: stack.enter_context(serving(answer)) for answer in ANSWERS}
 
 
-@pytest.fixture
-def web_server() -> Iterator[str]:
-    with serving("html-404") as url:
-        yield url
+def _known_connection(url: str) -> str:
+    return json.dumps(
+        {
+            "conn_type": "aws",
+            "login": "testing",
+            "password": "testing",
+            "extra": {"endpoint_url": url, "region_name": "us-east-1"},
+        }
+    )
 
 
-def test_an_endpoint_url_that_is_not_a_url(configs: Path) -> None:
-    proc = dmsctl("plan", "--configs", str(configs), env=_env(AWS_ENDPOINT_URL="not-a-url"))
-    assert_one_line(proc, 2, "dmsctl plan: cannot use AWS", "not-a-url")
+@pytest.fixture(scope="module")
+def plans(
+    tmp_path_factory: pytest.TempPathFactory, examples_dir: Path, servers: dict[str, str]
+) -> dict[str, subprocess.CompletedProcess]:
+    """Every `dmsctl plan` case of this module, run a few at a time: each process pays for
+    importing Airflow, so running them one by one would dominate the module's time."""
+    configs = tmp_path_factory.mktemp("plans") / "configs"
+    shutil.copytree(examples_dir, configs, ignore=shutil.ignore_patterns("schema"))
+    plan = ["plan", "--configs", str(configs)]
+    cases = {
+        "not-a-url": (plan, _env(AWS_ENDPOINT_URL="not-a-url")),
+        **{f"not-aws-{a}": (plan, _env(AWS_ENDPOINT_URL=url)) for a, url in servers.items()},
+        **{
+            f"unknown-{conn_id}": ([*plan, "--aws-conn-id", conn_id], None)
+            for conn_id in ("nope", "aws_default")
+        },
+        "known-connection": (
+            [*plan, "--aws-conn-id", "mine"],
+            _env(
+                AWS_ENDPOINT_URL=NOWHERE,
+                AIRFLOW_CONN_MINE=_known_connection(servers["html-404"]),
+            ),
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(dmsctl, *args, env=env) for name, (args, env) in cases.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
-def test_an_endpoint_that_answers_but_is_not_aws(configs: Path, not_aws: str) -> None:
-    proc = dmsctl("plan", "--configs", str(configs), env=_env(AWS_ENDPOINT_URL=not_aws))
-    assert_one_line(proc, 2, "dmsctl plan: cannot use AWS", not_aws, "does not answer as AWS")
+def test_an_endpoint_url_that_is_not_a_url(plans) -> None:
+    assert_one_line(plans["not-a-url"], 2, "dmsctl plan: cannot use AWS", "not-a-url")
+
+
+@pytest.mark.parametrize("answer", sorted(ANSWERS))
+def test_an_endpoint_that_answers_but_is_not_aws(plans, servers, answer: str) -> None:
+    assert_one_line(
+        plans[f"not-aws-{answer}"],
+        2,
+        "dmsctl plan: cannot use AWS",
+        servers[answer],
+        "does not answer as AWS",
+    )
 
 
 # --- Airflow connections --------------------------------------------------------------------
@@ -170,20 +211,13 @@ def test_an_endpoint_that_answers_but_is_not_aws(configs: Path, not_aws: str) ->
 
 @pytest.mark.parametrize("conn_id", ["nope", "aws_default"])
 def test_an_unknown_connection_is_refused_not_replaced_by_default_credentials(
-    configs: Path, conn_id: str
+    plans, conn_id: str
 ) -> None:
-    proc = dmsctl("plan", "--configs", str(configs), "--aws-conn-id", conn_id)
-    assert_one_line(proc, 2, f"Airflow connection {conn_id!r} does not exist")
+    assert_one_line(
+        plans[f"unknown-{conn_id}"], 2, f"Airflow connection {conn_id!r} does not exist"
+    )
 
 
-def test_a_known_connection_is_the_one_used(configs: Path, web_server: str) -> None:
+def test_a_known_connection_is_the_one_used(plans, servers) -> None:
     """The connection's endpoint_url, not AWS_ENDPOINT_URL, is the one the plan reaches."""
-    connection = {
-        "conn_type": "aws",
-        "login": "testing",
-        "password": "testing",
-        "extra": {"endpoint_url": web_server, "region_name": "us-east-1"},
-    }
-    env = _env(AWS_ENDPOINT_URL=NOWHERE, AIRFLOW_CONN_MINE=json.dumps(connection))
-    proc = dmsctl("plan", "--configs", str(configs), "--aws-conn-id", "mine", env=env)
-    assert_one_line(proc, 2, web_server, "does not answer as AWS")
+    assert_one_line(plans["known-connection"], 2, servers["html-404"], "does not answer as AWS")
