@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from dms_deploy.cli import main
 from dms_deploy.config.identifiers import TASK_MAX, identifier_problem
 from dms_deploy.config.schema import BASE_SCHEMA, TEAM_SCHEMA, default_schema_dir, validator
 
@@ -150,3 +151,11 @@ def test_dms_identifiers_refuse_control_characters(ch: str) -> None:
     assert identifier_problem("food-search", TASK_MAX) is None
     assert identifier_problem(f"food-search{ch}", TASK_MAX) is not None
     assert identifier_problem(f"food{ch}-search", TASK_MAX) is not None
+
+
+def test_a_finding_about_a_key_with_a_newline_prints_on_one_line(capsys) -> None:
+    case = default_schema_dir().parents[1] / "tests" / "bad_configs" / "task-name-trailing-newline"
+    assert main(["validate", "--no-lint", "--configs", str(case)]) == 1
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if line.startswith("  DMS002 error")]
+    assert line.startswith("  DMS002 error  teams/food.json#/tasks/foodsearch\\n: ")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from dms_deploy.checks.base import CheckResult
+from dms_deploy.checks.base import CheckResult, printable
 from dms_deploy.checks.offline import OfflineReport
 from dms_deploy.paths import resolve_dirs
 
@@ -46,21 +46,9 @@ def print_results(results: list[CheckResult], out: TextIO | None = None) -> None
             continue
         print(f"{result.id} {result.status:<4}  {result.title}", file=out)
         for finding in result.findings:
-            where = printable(finding.location() or "-")
+            where = finding.location() or "-"
             message = printable(finding.message)
             print(f"  {result.id} {finding.severity}  {where}: {message}", file=out)
-
-
-def printable(text: str) -> str:
-    """`text` with control characters escaped, so one finding stays on one line even when
-    a bad key holds a newline."""
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii") if _is_control(ch) else ch for ch in text
-    )
-
-
-def _is_control(ch: str) -> bool:
-    return ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F
 
 
 def print_json(report: OfflineReport, out: TextIO | None = None) -> None:
