@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from dms_deploy.planning import plan_against_aws
 from dms_deploy.state.clients import AwsClients, AwsUnusable, ensure_reachable
 
 NAME = "plan"
+LOG_LEVEL = "AIRFLOW__LOGGING__LOGGING_LEVEL"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -64,13 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if teams == set():
         print("dmsctl plan: --teams names no team", file=sys.stderr)
         return EXIT_UNUSABLE
-    # Airflow configures its logging when the hooks are first imported. Its INFO lines
-    # ("Found credentials ...") would bury the one line that says what went wrong.
-    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     try:
         # Airflow's logging prints to stdout, which must carry the plan alone: its messages
         # go to stderr.
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), _airflow_warnings_only():
             outcome = plan_against_aws(
                 configs_dir,
                 templates_dir,
@@ -95,6 +94,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK if plan.go else EXIT_FAIL
+
+
+@contextlib.contextmanager
+def _airflow_warnings_only() -> Iterator[None]:
+    """Airflow configures its logging when the hooks are first imported, from this
+    variable. Its INFO lines ("Found credentials ...") would bury the one line that says
+    what went wrong. Restored afterwards; a user's own setting wins."""
+    if LOG_LEVEL in os.environ:
+        yield
+        return
+    os.environ[LOG_LEVEL] = "WARNING"
+    try:
+        yield
+    finally:
+        os.environ.pop(LOG_LEVEL, None)
 
 
 def _teams(value: str | None) -> set[str] | None:
