@@ -147,22 +147,29 @@ def _single_task_team(name: str, endpoint: str) -> dict[str, Any]:
     return doc
 
 
+def name_of_length(length: int) -> str:
+    # A digit after a hyphen makes the long hash form of the logical id.
+    return "n-1" + "x" * (length - 3)
+
+
+def report_for_names_of(length: int, root: Path, examples: Path, templates: Path, lint: bool):
+    name = name_of_length(length)
+    configs = write(root, examples, {"a": _single_task_team(name, name)})
+    return run_offline(configs, templates, lint=lint)
+
+
 def test_names_at_the_logical_id_limit_lint_clean(
     tmp_path: Path, examples_dir: Path, templates_dir: Path
 ) -> None:
-    # A digit after a hyphen makes the long hash form of the logical id.
-    name = "n-1" + "x" * (NAME_MAX - 3)
-    configs = write(tmp_path, examples_dir, {"a": _single_task_team(name, name)})
-    report = run_offline(configs, templates_dir, lint=True)
+    report = report_for_names_of(NAME_MAX, tmp_path, examples_dir, templates_dir, lint=True)
     assert failures(report) == {}
+    assert report.result("DMS003").status == "pass"
 
 
 def test_names_over_the_logical_id_limit_are_a_schema_error(
     tmp_path: Path, examples_dir: Path, templates_dir: Path
 ) -> None:
-    name = "n-1" + "x" * (NAME_MAX - 2)
-    configs = write(tmp_path, examples_dir, {"a": _single_task_team(name, name)})
-    report = run_offline(configs, templates_dir, lint=False)
+    report = report_for_names_of(NAME_MAX + 1, tmp_path, examples_dir, templates_dir, lint=False)
     messages = failures(report)["DMS002"]
     assert len(messages) == 2  # the endpoint and the task
     assert all(f"name is {NAME_MAX + 1} characters long; at most {NAME_MAX}" in m for m in messages)
