@@ -297,7 +297,9 @@ class AirflowApi:
 
         The client's `TaskInstancesLogResponse` keeps only `event` and `timestamp` of each
         structured message (it validates the list with pydantic, which drops the other keys),
-        so `level` and `error_detail`, which say what failed, would be lost.
+        so `level` and `error_detail`, which say what failed, would be lost. Checked on
+        3.3.2: deserializing `{"content": [{"event": "x", "level": "error"}]}` gives a
+        message whose `additional_properties` is `{}`; the failed-run test shows the loss.
         """
         response = self.task_instances_api.get_log_without_preload_content(
             dag_id,

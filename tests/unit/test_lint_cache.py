@@ -237,28 +237,30 @@ def test_the_offline_pass_lints_unchanged_configs_from_the_cache(
     assert second.results == first.results
 
 
-@pytest.mark.parametrize("other_thread", [False, True], ids=["fork", "forkserver"])
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
 def test_parallel_workers_give_the_serial_findings_in_stack_order(
-    other_thread: bool, examples: list[RenderedStack]
+    method: str, monkeypatch: pytest.MonkeyPatch, examples: list[RenderedStack]
 ) -> None:
+    monkeypatch.setattr(dms003_cfn_lint, "_start_method", lambda: method)
     broken = [
         RenderedStack(f"dms-t{i}", f"t{i}", BROKEN.body + f"# team t{i}\n", {}) for i in range(4)
     ]
     stacks = [examples[0], broken[0], *examples[1:], *broken[1:]]
-    # Another thread (as in an Airflow task process) makes forking unsafe: a forkserver then.
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait) if other_thread else None
-    if thread:
-        thread.start()
-    try:
-        assert dms003_cfn_lint._start_method() == ("forkserver" if other_thread else "fork")
-        run = lint_stacks(stacks, cache=LintCache(None), workers=2)
-    finally:
-        stop.set()
+    run = lint_stacks(stacks, cache=LintCache(None), workers=2)
     assert run.workers == 2
     assert run.findings == uncached(stacks)
     teams = list(dict.fromkeys(f.team for f in run.findings))
     assert teams == ["t0", "t1", "t2", "t3"]
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Another thread (as in an Airflow task process) may hold a lock a fork would copy.
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert dms003_cfn_lint._start_method() == "fork"  # Linux's default
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert dms003_cfn_lint._start_method() == "forkserver"
 
 
 def test_without_processes_to_be_had_the_templates_are_linted_here(
