@@ -20,6 +20,8 @@ from dms_deploy.plan.checks import (
     dms106_disruptive,
     dms107_unpause_needs_bump,
     dms108_drift,
+    dms109_cdc_no_load,
+    dms110_full_load_reload,
 )
 from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext
 from dms_deploy.plan.model import Plan, StackAction
@@ -37,6 +39,8 @@ ONLINE_CHECKS: tuple[OnlineCheck, ...] = (
     dms106_disruptive.CHECK,
     dms107_unpause_needs_bump.CHECK,
     dms108_drift.CHECK,
+    dms109_cdc_no_load.CHECK,
+    dms110_full_load_reload.CHECK,
 )
 ONLINE_DMS003 = DMS003_INFO.id
 

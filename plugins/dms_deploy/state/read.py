@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dms_deploy.plan.analysis import Desired, in_scope
+from dms_deploy.plan.analysis import Desired, base_in_plan, diff_base_stack, in_scope
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
 from dms_deploy.plan.templates import digest, fits_inline
@@ -67,6 +67,14 @@ def read_state(
     )
     if desired.configs is None:
         return observed
+    if not in_scope(BASE_TEAM, scope) and base_in_plan(diff_base_stack(desired, observed), scope):
+        # The changed base stack joins the plan, and it restarts tasks of every team.
+        observed = replace(
+            observed,
+            stacks=read_stacks(
+                clients.cloudformation, _stack_filter(desired, None), known=observed.stacks
+            ),
+        )
     preliminary = make_plan(desired, observed, teams=scope)
     bucket_folder = desired.configs.base.bucket_folder
     return replace(
@@ -100,7 +108,11 @@ def _stack_filter(desired: Desired, scope: frozenset[str] | None):
     return wanted
 
 
-def read_stacks(cfn: Any, wanted) -> dict[str, ObservedStack]:
+def read_stacks(
+    cfn: Any, wanted, known: dict[str, ObservedStack] | None = None
+) -> dict[str, ObservedStack]:
+    """The wanted stacks with their templates; a template already in `known` is reused."""
+    known = known or {}
     stacks = {}
     paginator = cfn.get_paginator("list_stacks")
     for page in paginator.paginate(StackStatusFilter=LIVE_STACK_STATUSES):
@@ -109,7 +121,10 @@ def read_stacks(cfn: Any, wanted) -> dict[str, ObservedStack]:
             if wanted(name):
                 stacks[name] = ObservedStack(name, summary["StackStatus"])
     return {
-        name: replace(stack, template_body=_template(cfn, name)) for name, stack in stacks.items()
+        name: known[name]
+        if name in known and known[name].status == stack.status
+        else replace(stack, template_body=_template(cfn, name))
+        for name, stack in stacks.items()
     }
 
 
@@ -149,6 +164,7 @@ def read_tasks(dms: Any) -> dict[str, ObservedTask]:
                     migration_type=task.get("MigrationType"),
                     stop_reason=task.get("StopReason"),
                     started=task.get("ReplicationTaskStartDate") is not None,
+                    settings=task.get("ReplicationTaskSettings"),
                 )
     except ClientError as exc:
         # DMS answers "no tasks" with a fault instead of an empty list.

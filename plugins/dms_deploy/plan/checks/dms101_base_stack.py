@@ -1,4 +1,8 @@
-"""DMS101: the base stack is deployed (or this plan deploys it first) and its exports exist."""
+"""DMS101: the base stack is deployed (or this plan deploys it first) and its exports exist.
+
+A plan limited to some teams still deploys a changed base stack (with a warning here):
+the team stacks import from it.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,16 @@ def run(ctx: OnlineContext) -> list[Finding]:
                 # Later steps can use what the base stack exports once it is deployed.
                 available |= set(exported(template, stack.name))
                 base_deployed = True
+    if ctx.analysis.base_outside_scope:
+        findings.append(
+            ctx.finding(
+                f"the base stack {base_name} changes, so this plan deploys it first although "
+                "the teams filter leaves it out: the team stacks import from it, and its step "
+                "restarts the running tasks of every team that uses a changed endpoint",
+                team=BASE_TEAM,
+                severity="warning",
+            )
+        )
     if not base_deployed:
         findings.insert(
             0,
