@@ -107,6 +107,9 @@ class ObservedState:
     folders: FolderListing | None = None
     # ValidateTemplate outcome by template digest: "" when valid, else the error message.
     validation: dict[str, str] = field(default_factory=dict)
+    # Export name -> the stacks that import it (ListImports), read only for the exports the
+    # plan removes or changes; None when none was read.
+    imports: dict[str, tuple[str, ...]] | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -133,4 +136,9 @@ class ObservedState:
                 else None
             ),
             validation=dict(data.get("validation", {})),
+            imports=(
+                {k: tuple(v) for k, v in data["imports"].items()}
+                if data.get("imports") is not None
+                else None
+            ),
         )

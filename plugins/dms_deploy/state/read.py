@@ -1,6 +1,7 @@
 """Read live AWS state for a plan, read-only and with few calls.
 
 Calls (each paginated): one ListStacks, one GetTemplate per stack of ours, one ListExports,
+ListImports only for each export the plan would remove or change,
 DescribeReplicationTasks (scales with tasks, not tables), DescribeTableStatistics only for
 the tasks the plan would stop, one delimiter listing of `<folder>/data/` for every "is this
 folder empty" question, and ValidateTemplate per template body the plan deploys.
@@ -20,7 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dms_deploy.plan.analysis import Desired, base_in_plan, diff_base_stack, in_scope
+from dms_deploy.plan.analysis import Desired, analyse, base_in_plan, diff_base_stack, in_scope
+from dms_deploy.plan.exports_in_use import changing_exports
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
 from dms_deploy.plan.templates import digest, fits_inline
@@ -77,8 +79,10 @@ def read_state(
         )
     preliminary = make_plan(desired, observed, teams=scope)
     bucket_folder = desired.configs.base.bucket_folder
+    changing = changing_exports(analyse(desired, observed, scope))
     return replace(
         observed,
+        imports=read_imports(clients.cloudformation, changing) if changing else None,
         table_stats=read_table_stats(clients.dms, observed, _tasks_to_stop(preliminary)),
         folders=read_folders(
             clients.s3, desired.configs.base.bucket, bucket_folder, _first_loads(preliminary)
@@ -145,6 +149,28 @@ def read_exports(cfn: Any) -> dict[str, str]:
         for export in page.get("Exports", []):
             exports[export["Name"]] = export["Value"]
     return exports
+
+
+def read_imports(cfn: Any, export_names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Export name -> the stacks importing it. ListImports answers an export that nobody
+    imports with a ValidationError ("... is not imported by any stack"):
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListImports.html
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    paginator = cfn.get_paginator("list_imports")
+    for name in sorted(export_names):
+        stacks: list[str] = []
+        try:
+            for page in paginator.paginate(ExportName=name):
+                stacks += page.get("Imports", [])
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") != "ValidationError" or "not imported" not in str(
+                error.get("Message", "")
+            ):
+                raise
+        found[name] = tuple(sorted(stacks))
+    return found
 
 
 def read_tasks(dms: Any) -> dict[str, ObservedTask]:
