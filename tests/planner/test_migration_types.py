@@ -237,3 +237,28 @@ def test_settings_dms_adds_or_fills_in_are_not_drift():
     live["Logging"]["LogComponents"][1]["Severity"] = "LOGGER_SEVERITY_DEBUG"
     plan = world.plan(configs, with_live_settings(world.deployed(configs), RECIPES, live))
     assert "Logging.LogComponents" in messages(plan, "DMS108")[0]
+
+
+# --- endpoint changes -------------------------------------------------------------------------
+
+
+def test_a_step_that_changes_an_endpoint_names_it_for_the_resume_to_wait_on():
+    from dms_deploy.apply.step_items import step_items
+
+    before = world.example()
+    food = before.teams["food"]
+    endpoint = replace(food.endpoints["recipesdb"], port=5433)
+    after = replace(
+        before,
+        teams={
+            **before.teams,
+            "food": replace(food, endpoints={**food.endpoints, "recipesdb": endpoint}),
+        },
+    )
+    plan = world.plan(after, world.deployed(before))
+    (step,) = plan.steps
+    assert step.changed_endpoints == {"dms-food": ("food-recipesdb",)}
+    (item,) = step_items(plan, 0, {"bucket": "b", "bucket_folder": "dms"})
+    assert item["changed_endpoints"] == ["food-recipesdb"]
+    assert item["resume"] == [RECIPES]
+    assert Plan.from_dict(plan.to_dict()).steps == plan.steps

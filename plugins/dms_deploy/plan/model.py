@@ -55,6 +55,9 @@ class Step:
     teams: tuple[str, ...] = ()
     # Task id -> team, so a per-team worker knows which of pause/resume are its own.
     task_teams: dict[str, str] = field(default_factory=dict)
+    # Stack name -> identifiers of the DMS endpoints it creates or modifies in this step:
+    # DMS tests their connections, and a resume waits for that test.
+    changed_endpoints: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -65,6 +68,7 @@ class Step:
             "start": dict(self.start),
             "teams": list(self.teams),
             "task_teams": dict(self.task_teams),
+            "changed_endpoints": {k: list(v) for k, v in self.changed_endpoints.items()},
         }
 
     @classmethod
@@ -77,6 +81,7 @@ class Step:
             start=dict(data.get("start", {})),
             teams=tuple(data.get("teams", ())),
             task_teams=dict(data.get("task_teams", {})),
+            changed_endpoints={k: tuple(v) for k, v in data.get("changed_endpoints", {}).items()},
         )
 
 

@@ -29,12 +29,13 @@ from dms_deploy.plan.analysis import (
     diff_team_stack,
 )
 from dms_deploy.plan.model import StackAction, StartKind, Step, TaskChange
-from dms_deploy.plan.templates import exported, imports, parse_template
+from dms_deploy.plan.templates import exported, imports, parse_template, properties, resources
 from dms_deploy.plan.views import deployed_views
 from dms_deploy.render.mappings import table_folder
 from dms_deploy.render.stacks import BASE_TEAM, team_stack_name
 from dms_deploy.state.model import ObservedState
 
+ENDPOINT_TYPE = "AWS::DMS::Endpoint"
 BASE_STEP = "base"
 TEAMS_STEP = "teams"
 READD_STEP = "re-add bumped tables"
@@ -107,6 +108,7 @@ def _base_step(
         start=start,
         teams=tuple(sorted({BASE_TEAM, *task_teams.values()})),
         task_teams=task_teams,
+        changed_endpoints=_changed_endpoints([base]),
     )
 
 
@@ -188,7 +190,24 @@ def _team_step(name: str, diffs: list[StackDiff], sim: _Simulation) -> Step:
         start=start,
         teams=tuple(sorted({d.team for d in diffs})),
         task_teams={c.task: c.team for c in changes if c.task in pause or c.task in start},
+        changed_endpoints=_changed_endpoints(diffs),
     )
+
+
+def _changed_endpoints(diffs: list[StackDiff]) -> dict[str, tuple[str, ...]]:
+    """Stack -> the DMS endpoints it creates or modifies: DMS tests each one's connection,
+    and a task resumed during that test can fail or miss the change."""
+    out = {}
+    for diff in diffs:
+        touched = diff.resources.created | diff.resources.modified.keys()
+        found = sorted(
+            str(properties(res).get("EndpointIdentifier") or lid)
+            for lid, res in resources(diff.desired).items()
+            if lid in touched and res.get("Type") == ENDPOINT_TYPE
+        )
+        if found:
+            out[diff.name] = tuple(found)
+    return out
 
 
 def _loads_again(change: TaskChange, sim: _Simulation) -> bool:
