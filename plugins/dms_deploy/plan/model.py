@@ -26,7 +26,7 @@ Classification = Literal[
     "in-place",  # the task is modified: stop, deploy, resume
     "replacement",  # a new task replaces it: full reload of every table (disruptive)
     "deletion",  # the task is removed: replication stops (disruptive)
-    "forbidden",  # DMS cannot do this (a migration-type change)
+    "forbidden",  # CloudFormation cannot update it in place (a migration-type change)
 ]
 DISRUPTIVE: frozenset[str] = frozenset({"replacement", "deletion"})
 
@@ -60,7 +60,7 @@ class Step:
     changed_endpoints: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "name": self.name,
             "stacks": [s.to_dict() for s in self.stacks],
             "pause": list(self.pause),
@@ -68,8 +68,10 @@ class Step:
             "start": dict(self.start),
             "teams": list(self.teams),
             "task_teams": dict(self.task_teams),
-            "changed_endpoints": {k: list(v) for k, v in self.changed_endpoints.items()},
         }
+        if self.changed_endpoints:  # only then, so a plan without one keeps its digest
+            data["changed_endpoints"] = {k: list(v) for k, v in self.changed_endpoints.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Step:
