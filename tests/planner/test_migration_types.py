@@ -246,15 +246,7 @@ def test_a_step_that_changes_an_endpoint_names_it_for_the_resume_to_wait_on():
     from dms_deploy.apply.step_items import step_items
 
     before = world.example()
-    food = before.teams["food"]
-    endpoint = replace(food.endpoints["recipesdb"], port=5433)
-    after = replace(
-        before,
-        teams={
-            **before.teams,
-            "food": replace(food, endpoints={**food.endpoints, "recipesdb": endpoint}),
-        },
-    )
+    after = world.edit_endpoint(before, "food", "recipesdb", port=5433)
     plan = world.plan(after, world.deployed(before))
     (step,) = plan.steps
     assert step.changed_endpoints == {"dms-food": ("food-recipesdb",)}

@@ -10,20 +10,12 @@ import pytest
 
 from tests.planner import sandbox_world as sw
 from tests.planner import world
+from tests.planner.sandbox_world import READ_ONLY_PREFIXES
 from tests.planner.test_exports_in_use import OLD, renamed_target
 
 pytestmark = pytest.mark.sandbox
 
 ARCHIVE = "logistics-fleet-archive"
-READ_ONLY_PREFIXES = ("Describe", "List", "Get")
-
-
-@pytest.fixture
-def deployed(bootstrapped_sandbox):
-    aws = sw.clients()
-    sw.deploy(world.example(), aws)
-    bootstrapped_sandbox.clear_calls()
-    return bootstrapped_sandbox, aws
 
 
 def live_task(aws, task_id: str) -> dict:

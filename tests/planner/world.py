@@ -118,6 +118,13 @@ def drop_table(configs: Configs, task_id: str, source: str) -> Configs:
     return edit_task(configs, task_id, tables=tuple(t for t in task.tables if t.source != source))
 
 
+def edit_endpoint(configs: Configs, team: str, name: str, **changes) -> Configs:
+    config = configs.teams[team]
+    endpoint = replace(config.endpoints[name], **changes)
+    endpoints = {**config.endpoints, name: endpoint}
+    return replace(configs, teams={**configs.teams, team: replace(config, endpoints=endpoints)})
+
+
 def drop_task(configs: Configs, task_id: str) -> Configs:
     team, _, name = task_id.partition("-")
     config = configs.teams[team]
