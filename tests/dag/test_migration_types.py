@@ -33,9 +33,8 @@ def finished(task_id: str) -> bool:
     return task["Status"] == "stopped" and "FULL_LOAD_ONLY_FINISHED" in task.get("StopReason", "")
 
 
-def test_full_load_task_loads_stops_by_itself_and_later_loads_an_added_table(account, configs):
-    first = trigger()
-    assert first.state == "success", first.tasks
+def test_full_load_task_loads_stops_by_itself_and_later_loads_an_added_table(deployed, configs):
+    # Deployed and started like every task (test_first_deploy does it through the DAG).
     wait_for(lambda: finished(ARCHIVE), "the full load to finish")
     trips = folder("fleetdb", "archive", "trips_2023", "v202611010000")
     assert any(k.startswith(trips + "LOAD") for k in objects(trips))
