@@ -77,9 +77,10 @@ def read_state(
                 clients.cloudformation, _stack_filter(desired, None), known=observed.stacks
             ),
         )
-    preliminary = make_plan(desired, observed, teams=scope)
+    analysis = analyse(desired, observed, scope)
+    preliminary = make_plan(desired, observed, teams=scope, analysis=analysis)
     bucket_folder = desired.configs.base.bucket_folder
-    changing = changing_exports(analyse(desired, observed, scope))
+    changing = changing_exports(analysis)
     return replace(
         observed,
         imports=read_imports(clients.cloudformation, changing) if changing else None,
