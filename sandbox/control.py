@@ -15,6 +15,12 @@ DEFAULT_ROLLBACK_FAILURE = (
     "(HandlerErrorCode: GeneralServiceException)"
 )
 
+# The shape of a failed DMS connection test's LastFailureMessage.
+DEFAULT_CONNECTION_FAILURE = (
+    "Test connection failed for endpoint. Application-Status: 1020912, Application-Message: "
+    "Cannot connect to the endpoint (injected), Application-Detailed-Message: timeout expired"
+)
+
 
 class ControlError(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -78,6 +84,15 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
         if route == "/faults/fail-rollback" and method == "POST":
             reason = body.get("reason") or DEFAULT_ROLLBACK_FAILURE
             faults.failed_rollbacks[_require(body, "stack_name")] = reason
+            return 200, faults.to_dict()
+        if route == "/faults/fail-connection" and method == "POST":
+            endpoint = body.get("endpoint_arn") or body.get("endpoint_id")
+            if not endpoint:
+                raise ControlError(400, "missing field 'endpoint_id' or 'endpoint_arn'")
+            faults.failing_connections[endpoint] = body.get("message") or DEFAULT_CONNECTION_FAILURE
+            return 200, faults.to_dict()
+        if route == "/faults/deny" and method == "POST":
+            faults.denials[_require(body, "operation")] = int(body.get("times", 1))
             return 200, faults.to_dict()
         if route == "/bootstrap" and method == "POST":
             from sandbox.bootstrap import bootstrap

@@ -64,13 +64,13 @@ def dependency_order(resources: dict[str, Any]) -> list[str]:
     return ordered
 
 
-def _resolve_params(value: Any, params: dict[str, Any]) -> Any:
+def resolve_params(value: Any, params: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in params:
             return params[value["Ref"]]
-        return {k: _resolve_params(v, params) for k, v in value.items()}
+        return {k: resolve_params(v, params) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_params(v, params) for v in value]
+        return [resolve_params(v, params) for v in value]
     return value
 
 
@@ -111,8 +111,8 @@ def compute(
         replacement = "False"
         for prop in sorted(set(old_props) | set(new_props)):
             raw_old, raw_new = old_props.get(prop), new_props.get(prop)
-            old_v = _resolve_params(raw_old, old_params)
-            new_v = _resolve_params(raw_new, new_params)
+            old_v = resolve_params(raw_old, old_params)
+            new_v = resolve_params(raw_new, new_params)
             attribute = "Tags" if prop == "Tags" else "Properties"
             if old_v != new_v:
                 recreate = schemas.requires_replacement(rtype, prop, old_v, new_v)

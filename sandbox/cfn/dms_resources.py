@@ -22,7 +22,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dms.models import DatabaseMigrationServiceBackend, dms_backends
 
 from sandbox.cfn import schemas
-from sandbox.dms import api, runtime
+from sandbox.dms import api, connections, runtime
 
 
 def _backend(account_id: str, region_name: str) -> DatabaseMigrationServiceBackend:
@@ -210,6 +210,7 @@ class ReplicationInstance(DmsResource):
 
     def destroy(self) -> None:
         self.backend.replication_instances.pop(self.arn, None)
+        connections.drop(self.backend, instance_arn=self.arn)
 
 
 # CloudFormation property names that differ from the DMS API's.
@@ -290,6 +291,7 @@ class Endpoint(DmsResource):
         )
         if endpoint:
             self.backend.endpoints.pop(endpoint.endpoint_identifier, None)
+        connections.drop(self.backend, endpoint_arn=self.arn)
 
 
 class ReplicationTask(DmsResource):

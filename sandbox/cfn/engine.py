@@ -27,6 +27,7 @@ from moto.core.responses import EmptyResult
 
 from sandbox import clock as durations
 from sandbox.cfn import changes as change_sets
+from sandbox.cfn import exports
 from sandbox.cfn.dms_resources import DMS_RESOURCE_TYPES
 from sandbox.state import STATE
 
@@ -302,6 +303,12 @@ def run_update(
     if refusal is None and rollback_failure is not None:
         # fail_rollback: the update itself must fail for a rollback to happen at all.
         refusal = (first["LogicalResourceId"], first["ResourceType"], "Injected failure")
+    if refusal is None and not creating:
+        conflict = exports.update_conflict(
+            stack, backend, Stack.parse_template(template), parameters or {}, rows
+        )
+        if conflict:
+            refusal = (stack.name, "AWS::CloudFormation::Stack", conflict)
     if refusal is None:
         new_dict = Stack.parse_template(template)
         ordered = dict(
@@ -398,6 +405,10 @@ def _schedule_rollback(
                 f"The following resource(s) failed to create: [{logical_id}]. "
                 "Rollback requested by user.",
             )
+            return
+        if logical_id == stack.name:
+            # A stack-level refusal (an export in use): the rollback names the reason.
+            _stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", f"Update canceled. {reason}")
             return
         _event(stack, logical_id, physical, rtype, "UPDATE_FAILED", reason)
         _stack_event(
@@ -518,6 +529,15 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         return
     stack.sandbox_operation = None
     _stack_event(stack, "DELETE_IN_PROGRESS", "User Initiated")
+
+    in_use = exports.delete_conflict(self, stack)
+    if in_use:
+
+        def refused(_: float) -> None:
+            _stack_event(stack, "DELETE_FAILED", in_use)
+
+        _schedule(stack, [(durations.STACK_OPERATION / 2, refused)])
+        return
 
     def deleted(_: float) -> None:
         for logical_id, physical_id, rtype in reversed(_resource_rows(stack)):
@@ -655,6 +675,7 @@ def install() -> None:
         names.update({t: c.NAME_PROPERTY for t, c in DMS_RESOURCE_TYPES.items()})
         return names
 
+    exports.install()
     parsing.get_model_map = get_model_map  # type: ignore[assignment]
     parsing.get_name_type_map = get_name_type_map  # type: ignore[assignment]
     for name in ("create_stack", "delete_stack", "create_change_set"):

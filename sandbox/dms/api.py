@@ -21,7 +21,7 @@ from moto.dms.exceptions import (
 from moto.dms.models import DatabaseMigrationServiceBackend, FakeReplicationTask
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from sandbox.dms import runtime
+from sandbox.dms import connections, instances, runtime
 from sandbox.dms.table_mappings import InvalidTableMappings, parse
 
 
@@ -160,6 +160,7 @@ def modify_endpoint(backend: DatabaseMigrationServiceBackend, params: dict[str, 
     if endpoint.endpoint_identifier != old_identifier:
         backend.endpoints.pop(old_identifier, None)
         backend.endpoints[endpoint.endpoint_identifier] = endpoint
+    connections.retest_endpoint(backend, endpoint.endpoint_arn)
     return endpoint
 
 
@@ -301,12 +302,13 @@ class ResponseMethods:
                 f"{', '.join(in_use)}"
             )
         self.dms_backend.endpoints.pop(endpoint.endpoint_identifier, None)
+        connections.drop(self.dms_backend, endpoint_arn=arn)
         endpoint.status = "deleting"
         return json.dumps({"Endpoint": _endpoint_dict(endpoint)})
 
     def describe_replication_instances(self) -> str:
         body = self._json_body()
-        instances = _filter(
+        found = _filter(
             list(self.dms_backend.replication_instances.values()),
             body.get("Filters"),
             {
@@ -316,10 +318,78 @@ class ResponseMethods:
                 "engine-version": lambda i: [i.engine_version],
             },
         )
-        if body.get("Filters") and not instances:
+        if body.get("Filters") and not found:
             raise ResourceNotFoundFault("No replication instances found matching filters")
-        page, marker = _page(instances, body)
-        result: dict[str, Any] = {"ReplicationInstances": [i.to_dict() for i in page]}
+        page, marker = _page(found, body)
+        result: dict[str, Any] = {"ReplicationInstances": [instances.describe(i) for i in page]}
+        if marker:
+            result["Marker"] = marker
+        return json.dumps(result)
+
+    def create_replication_instance(self) -> str:
+        body = self._json_body()
+        instance = self.dms_backend.create_replication_instance(
+            replication_instance_identifier=body["ReplicationInstanceIdentifier"],
+            replication_instance_class=body["ReplicationInstanceClass"],
+            allocated_storage=body.get("AllocatedStorage"),
+            vpc_security_group_ids=body.get("VpcSecurityGroupIds"),
+            availability_zone=body.get("AvailabilityZone"),
+            replication_subnet_group_identifier=body.get("ReplicationSubnetGroupIdentifier"),
+            preferred_maintenance_window=body.get("PreferredMaintenanceWindow"),
+            multi_az=body.get("MultiAZ", False),
+            engine_version=body.get("EngineVersion"),
+            auto_minor_version_upgrade=body.get("AutoMinorVersionUpgrade", True),
+            tags=body.get("Tags"),
+            kms_key_id=body.get("KmsKeyId"),
+            publicly_accessible=body.get("PubliclyAccessible", True),
+            dns_name_servers=body.get("DnsNameServers"),
+            resource_identifier=body.get("ResourceIdentifier"),
+            network_type=body.get("NetworkType"),
+        )
+        return json.dumps({"ReplicationInstance": instances.describe(instance)})
+
+    def modify_replication_instance(self) -> str:
+        body = self._json_body()
+        instance = self.dms_backend.modify_replication_instance(
+            replication_instance_arn=body["ReplicationInstanceArn"],
+            allocated_storage=body.get("AllocatedStorage"),
+            apply_immediately=body.get("ApplyImmediately"),
+            replication_instance_class=body.get("ReplicationInstanceClass"),
+            vpc_security_group_ids=body.get("VpcSecurityGroupIds"),
+            preferred_maintenance_window=body.get("PreferredMaintenanceWindow"),
+            multi_az=body.get("MultiAZ"),
+            engine_version=body.get("EngineVersion"),
+            auto_minor_version_upgrade=body.get("AutoMinorVersionUpgrade"),
+            allow_major_version_upgrade=body.get("AllowMajorVersionUpgrade", False),
+            replication_instance_identifier=body.get("ReplicationInstanceIdentifier"),
+            network_type=body.get("NetworkType"),
+        )
+        return json.dumps({"ReplicationInstance": instances.describe(instance)})
+
+    def delete_replication_instance(self) -> str:
+        arn = self._json_body()["ReplicationInstanceArn"]
+        instance = instances.delete(self.dms_backend, arn)
+        return json.dumps({"ReplicationInstance": instances.describe(instance)})
+
+    def test_connection(self) -> str:
+        body = self._json_body()
+        connection = connections.test(
+            self.dms_backend, body["ReplicationInstanceArn"], body["EndpointArn"]
+        )
+        return json.dumps({"Connection": connection.to_dict()})
+
+    def describe_connections(self) -> str:
+        body = self._json_body()
+        found = _filter(
+            connections.all_connections(self.dms_backend),
+            body.get("Filters"),
+            {
+                "endpoint-arn": lambda c: [c.endpoint_arn],
+                "replication-instance-arn": lambda c: [c.instance_arn],
+            },
+        )
+        page, marker = _page(found, body)
+        result: dict[str, Any] = {"Connections": [c.to_dict() for c in page]}
         if marker:
             result["Marker"] = marker
         return json.dumps(result)
@@ -409,4 +479,5 @@ def install() -> None:
     DatabaseMigrationServiceBackend.create_endpoint = _active_endpoint(  # type: ignore[method-assign]
         DatabaseMigrationServiceBackend.create_endpoint
     )
+    instances.install()
     DatabaseMigrationServiceResponse._sandbox_installed = True  # type: ignore[attr-defined]

@@ -44,6 +44,7 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
                 "announced": sorted(_logical_ids(stack.body or "", announced)),
                 "allow_removals": plan.allow_disruptive,
                 "s3": dict(s3),
+                "changed_endpoints": list(step.changed_endpoints.get(stack.name, ())),
                 "fresh_folders": sorted(
                     f for c in plan.changes if c.stack == stack.name for f in c.first_loads
                 ),

@@ -17,6 +17,7 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.dms_tasks import Waiting, pause_tasks, resume_tasks
+from dms_deploy.apply.endpoint_tests import wait_for_connection_tests
 from dms_deploy.apply.errors import ApplyError
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
 from dms_deploy.apply.stacks import (
@@ -136,10 +137,20 @@ class DeployStackOperator(_StepOperator):
 
 
 class ResumeTasksOperator(_StepOperator):
-    """Teardown: start what the step paused or created; never a task configured paused."""
+    """Teardown: start what the step paused or created; never a task configured paused.
+
+    It first waits for DMS to finish testing the connections of endpoints the step changed."""
 
     def execute(self, context: Any) -> dict[str, str]:
         try:
+            tested = wait_for_connection_tests(
+                self.hook.conn,
+                [t for t in self.item["resume"] if t not in self.item["keep_stopped"]],
+                self.item.get("changed_endpoints", []),
+                self.waiting,
+            )
+            for line in tested:
+                self.log.info("connection test: %s", line)
             outcome = resume_tasks(
                 self.hook.conn,
                 self.item["resume"],
