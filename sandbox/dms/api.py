@@ -210,6 +210,17 @@ class ResponseMethods:
         runtime.start(self.dms_backend, task, body.get("StartReplicationTaskType", ""))
         return json.dumps({"ReplicationTask": runtime.describe(task)})
 
+    def reload_tables(self) -> str:
+        body = self._json_body()
+        task = get_task(self.dms_backend, body["ReplicationTaskArn"])
+        runtime.reload_tables(
+            self.dms_backend,
+            task,
+            body.get("TablesToReload") or [],
+            body.get("ReloadOption") or "data-reload",
+        )
+        return json.dumps({"ReplicationTaskArn": task.arn})
+
     def stop_replication_task(self) -> str:
         task = get_task(self.dms_backend, self._json_body()["ReplicationTaskArn"])
         runtime.stop(task)
