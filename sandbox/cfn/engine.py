@@ -322,9 +322,17 @@ def run_update(
         # so Fn::ImportValue would fail; AWS resolves imports account-wide.
         stack.cross_stack_resources = backend.exports
         stack.resource_map.cross_stack_resources = backend.exports
+        # moto swaps in the new template and parameters before it can fail; a rollback must
+        # leave the stack's template and parameters exactly as they were (no phantom
+        # parameter that breaks every later update).
+        saved = {
+            k: (v.copy() if isinstance(v, dict | list) else v)
+            for k, v in vars(stack.resource_map).items()
+        }
         try:
             stack.resource_map.update(new_dict, parameters or None)
         except Exception as exc:  # a failure moto raised midway: report it, as AWS would
+            vars(stack.resource_map).update(saved)
             refusal = (stack.name, "AWS::CloudFormation::Stack", f"{exc}")
     if refusal is not None:
         _schedule_rollback(stack, verb, *refusal, rollback_failure=rollback_failure)
