@@ -23,7 +23,8 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 
 from sandbox import clock as durations
 from sandbox.cfn import changes as change_sets
@@ -60,6 +61,9 @@ def _event(
     status: str,
     reason: str | None = None,
 ) -> None:
+    if logical_id != stack.name:
+        # Each resource has its own status, as DescribeStackResources shows it.
+        resource_status(stack)[logical_id] = status
     stack.events.append(
         Event(
             stack_id=stack.stack_id,
@@ -72,6 +76,12 @@ def _event(
             resource_properties=None,
         )
     )
+
+
+def resource_status(stack: Stack) -> dict[str, str]:
+    if not hasattr(stack, "sandbox_resource_status"):
+        stack.sandbox_resource_status = {}
+    return stack.sandbox_resource_status  # type: ignore[no-any-return]
 
 
 def _stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
@@ -287,6 +297,10 @@ def run_update(
     creating = stack.status == "REVIEW_IN_PROGRESS"
     verb = "CREATE" if creating else "UPDATE"
     _stack_event(stack, f"{verb}_IN_PROGRESS", "User Initiated")
+    if not creating:
+        # DescribeStacks' LastUpdatedTime: when the stack was last updated.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html
+        stack.last_updated_time = utcnow()
 
     refusal = None
     injected = STATE.faults.take_failed_stack_update(stack.name)
@@ -418,6 +432,7 @@ def _schedule_rollback(
             # A stack-level refusal (an export in use): the rollback names the reason.
             _stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", f"Update canceled. {reason}")
             return
+        _event(stack, logical_id, physical, rtype, "UPDATE_IN_PROGRESS")
         _event(stack, logical_id, physical, rtype, "UPDATE_FAILED", reason)
         _stack_event(
             stack,
@@ -523,7 +538,9 @@ def update_stack(
     _check_not_busy(stack)
     resolved = self._resolve_update_parameters(instance=stack, incoming_params=parameters)
     rows = _rows_for(stack, template, resolved)
-    if _no_changes(stack, template, resolved, rows):
+    # New stack tags are an update too (they propagate to the resources).
+    retagged = tags is not None and dict(tags) != dict(stack.tags or {})
+    if not retagged and _no_changes(stack, template, resolved, rows):
         raise ValidationError(stack.stack_id, message="No updates are to be performed.")
     run_update(self, stack, template, resolved, rows, role_arn, tags)
     return stack
@@ -550,7 +567,16 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
     def deleted(_: float) -> None:
         for logical_id, physical_id, rtype in reversed(_resource_rows(stack)):
             _event(stack, logical_id, physical_id, rtype, "DELETE_COMPLETE")
+        seen = len(stack.events)
         _original["delete_stack"](self, stack.stack_id)
+        # moto's delete writes its own stack DELETE_IN_PROGRESS: one is already there.
+        stack.events[seen:] = [
+            e
+            for e in stack.events[seen:]
+            if not (
+                e.logical_resource_id == stack.name and e.resource_status == "DELETE_IN_PROGRESS"
+            )
+        ]
 
     _schedule(stack, [(durations.STACK_OPERATION, deleted)])
 
@@ -666,6 +692,61 @@ def _response_create_change_set(self: CloudFormationResponse) -> Any:
     return _original["response_create_change_set"](self)
 
 
+def _response_list_change_sets(self: CloudFormationResponse) -> ActionResult:
+    # ListChangeSets lists the change sets of the named stack only.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListChangeSets.html
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    found = [
+        c for c in self.cloudformation_backend.change_sets.values() if c.stack_id == stack.stack_id
+    ]
+    return ActionResult({"Summaries": found})
+
+
+def _response_get_template(self: CloudFormationResponse) -> ActionResult:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html
+    template = self.cloudformation_backend.get_template(self._get_param("StackName"))
+    return ActionResult({"TemplateBody": template, "StagesAvailable": ["Original", "Processed"]})
+
+
+def _response_list_stack_resources(self: CloudFormationResponse) -> ActionResult:
+    stack, resources = self.cloudformation_backend.list_stack_resources(
+        self._get_param("StackName")
+    )
+    statuses = resource_status(stack)
+    summaries = []
+    for resource in resources:
+        logical_id = getattr(resource, "logical_resource_id", "")
+        summaries.append(
+            {
+                "ResourceStatus": statuses.get(logical_id, "CREATE_COMPLETE"),
+                "LogicalResourceId": logical_id,
+                "LastUpdatedTimestamp": getattr(stack, "last_updated_time", stack.creation_time),
+                "PhysicalResourceId": getattr(resource, "physical_resource_id", ""),
+                "ResourceType": getattr(resource, "cf_resource_type", ""),
+            }
+        )
+    return ActionResult({"StackResourceSummaries": summaries})
+
+
+def _resource_dto(original: Callable[..., None]) -> Callable[..., None]:
+    def init(self: Any, stack: Stack, resource: Any) -> None:
+        original(self, stack, resource)
+        self.resource_status = resource_status(stack).get(
+            self.logical_resource_id or "", self.resource_status
+        )
+
+    return init
+
+
+def _response_set_stack_policy(self: CloudFormationResponse) -> Any:
+    # A policy URL is read like a template URL; its errors name StackPolicyURL.
+    try:
+        return _original["response_set_stack_policy"](self)
+    except ValidationError as exc:
+        message = str(getattr(exc, "message", exc)).replace("TemplateURL", "StackPolicyURL")
+        raise ValidationError(message=message) from exc
+
+
 # --- installation -----------------------------------------------------------------------------
 
 
@@ -690,6 +771,16 @@ def install() -> None:
         _original[name] = getattr(CloudFormationBackend, name)
     _original["response_create_change_set"] = CloudFormationResponse.create_change_set
     CloudFormationResponse.create_change_set = _response_create_change_set  # type: ignore[method-assign]
+    from moto.cloudformation import responses as cfn_responses
+
+    _original["response_set_stack_policy"] = CloudFormationResponse.set_stack_policy
+    CloudFormationResponse.set_stack_policy = _response_set_stack_policy  # type: ignore[method-assign]
+    CloudFormationResponse.list_change_sets = _response_list_change_sets  # type: ignore[method-assign]
+    CloudFormationResponse.get_template = _response_get_template  # type: ignore[method-assign]
+    CloudFormationResponse.list_stack_resources = _response_list_stack_resources  # type: ignore[method-assign]
+    cfn_responses.StackResourceDTO.__init__ = _resource_dto(  # type: ignore[method-assign]
+        cfn_responses.StackResourceDTO.__init__
+    )
     CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = update_stack  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]
