@@ -319,9 +319,11 @@ class ReplicationTask(DmsResource):
         api.modify_task(self.backend, self.arn, props)
 
     def destroy(self) -> None:
-        task = self.backend.replication_tasks.pop(self.arn, None)
-        if task is not None:
-            runtime.runtime(task).generation += 1  # cancel its pending loads and CDC
+        # Deleted as DeleteReplicationTask deletes: "deleting" for a while, then gone. Only
+        # this resource's own task is removed, never another one under the same ARN.
+        task = self.backend.replication_tasks.get(self.arn)
+        if task is not None and task.status != "deleting":
+            runtime.force_delete(self.backend, task)
 
     @classmethod
     def precheck_update(cls, original: DmsResource, replacing: bool) -> tuple[str, str] | None:

@@ -84,6 +84,11 @@ def create_task(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]
     )
     suffix = params.get("ResourceIdentifier") or resource_id()
     task.arn = f"arn:aws:dms:{backend.region_name}:{backend.account_id}:task:{suffix}"
+    if task.arn in backend.replication_tasks:
+        # A ResourceIdentifier names one resource only; reusing it never takes over the ARN.
+        raise ResourceAlreadyExistsFault(
+            f"ResourceIdentifier {suffix} is already in use by another replication task"
+        )
     task.task_data = params.get("TaskData")
     backend.replication_tasks[task.arn] = task
     if params.get("Tags"):

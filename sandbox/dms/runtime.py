@@ -186,12 +186,18 @@ def delete(backend: Any, task: Any) -> None:
         raise InvalidResourceStateFault(
             f"Replication task {task.id} is {task.status}; stop it before deleting it."
         )
+    force_delete(backend, task)
+
+
+def force_delete(backend: Any, task: Any) -> None:
+    """``deleting`` now (pending loads and CDC cancelled), gone after a while."""
     rt = runtime(task)
     rt.generation += 1
     task.status = "deleting"
 
     def gone(_: float) -> None:
-        backend.replication_tasks.pop(task.arn, None)
+        if backend.replication_tasks.get(task.arn) is task:
+            del backend.replication_tasks[task.arn]
 
     STATE.clock.after(durations.TASK_DELETE, gone)
 
