@@ -30,6 +30,10 @@ class InvalidParameterValueException(DmsClientError):
         super().__init__("InvalidParameterValueException", message)
 
 
+# DMS's wording for a taken identifier, as moto's own tests expect it too.
+ALREADY_EXISTS = "The resource you are attempting to create already exists."
+
+
 def resource_id() -> str:
     """DMS resource ids in ARNs are 26 upper-case letters and digits, starting with a letter."""
     alphabet = string.ascii_uppercase + string.digits
@@ -53,7 +57,7 @@ def _endpoint_by_arn(backend: DatabaseMigrationServiceBackend, arn: str) -> Any:
 def get_task(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicationTask:
     task = backend.replication_tasks.get(arn)
     if task is None:
-        raise ResourceNotFoundFault("Replication Task not found")
+        raise ResourceNotFoundFault("Replication task could not be found.")
     return task
 
 
@@ -63,9 +67,7 @@ def get_task(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicat
 def create_task(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]) -> Any:
     identifier = params["ReplicationTaskIdentifier"]
     if any(t.id == identifier for t in backend.replication_tasks.values()):
-        raise ResourceAlreadyExistsFault(
-            f"The replication task identifier {identifier} already exists"
-        )
+        raise ResourceAlreadyExistsFault(ALREADY_EXISTS)
     _endpoint_by_arn(backend, params["SourceEndpointArn"])
     _endpoint_by_arn(backend, params["TargetEndpointArn"])
     if params["ReplicationInstanceArn"] not in backend.replication_instances:
@@ -117,7 +119,7 @@ def modify_task(backend: DatabaseMigrationServiceBackend, arn: str, params: dict
         and new_id != task.id
         and any(t.id == new_id for t in backend.replication_tasks.values())
     ):
-        raise ResourceAlreadyExistsFault(f"The replication task identifier {new_id} already exists")
+        raise ResourceAlreadyExistsFault(ALREADY_EXISTS)
     runtime.modify(task, {attr: params.get(key) for key, attr in MODIFIABLE_TASK_FIELDS.items()})
     return task
 
