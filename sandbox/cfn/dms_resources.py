@@ -22,7 +22,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dms.models import DatabaseMigrationServiceBackend, dms_backends
 
 from sandbox.cfn import schemas
-from sandbox.dms import api, connections, runtime
+from sandbox.dms import api, connections, instances, runtime
 
 
 def _backend(account_id: str, region_name: str) -> DatabaseMigrationServiceBackend:
@@ -161,24 +161,7 @@ class ReplicationInstance(DmsResource):
 
     @classmethod
     def create(cls, backend: DatabaseMigrationServiceBackend, props: dict[str, Any]) -> DmsResource:
-        instance = backend.create_replication_instance(
-            replication_instance_identifier=props["ReplicationInstanceIdentifier"],
-            replication_instance_class=props["ReplicationInstanceClass"],
-            allocated_storage=props.get("AllocatedStorage"),
-            vpc_security_group_ids=props.get("VpcSecurityGroupIds"),
-            availability_zone=props.get("AvailabilityZone"),
-            replication_subnet_group_identifier=props.get("ReplicationSubnetGroupIdentifier"),
-            preferred_maintenance_window=props.get("PreferredMaintenanceWindow"),
-            multi_az=props.get("MultiAZ", False),
-            engine_version=props.get("EngineVersion"),
-            auto_minor_version_upgrade=props.get("AutoMinorVersionUpgrade", True),
-            tags=_tags(props),
-            kms_key_id=props.get("KmsKeyId"),
-            publicly_accessible=props.get("PubliclyAccessible", True),
-            dns_name_servers=props.get("DnsNameServers"),
-            resource_identifier=props.get("ResourceIdentifier"),
-            network_type=props.get("NetworkType"),
-        )
+        instance = instances.create(backend, props)
         return cls(backend, props, instance.arn)
 
     @property
@@ -194,19 +177,7 @@ class ReplicationInstance(DmsResource):
         return ",".join(instance.public_ip_addresses)
 
     def modify(self, props: dict[str, Any]) -> None:
-        self.backend.modify_replication_instance(
-            replication_instance_arn=self.arn,
-            allocated_storage=props.get("AllocatedStorage"),
-            apply_immediately=True,
-            replication_instance_class=props.get("ReplicationInstanceClass"),
-            vpc_security_group_ids=props.get("VpcSecurityGroupIds"),
-            preferred_maintenance_window=props.get("PreferredMaintenanceWindow"),
-            multi_az=props.get("MultiAZ"),
-            engine_version=props.get("EngineVersion"),
-            auto_minor_version_upgrade=props.get("AutoMinorVersionUpgrade"),
-            allow_major_version_upgrade=props.get("AllowMajorVersionUpgrade"),
-            network_type=props.get("NetworkType"),
-        )
+        instances.modify(self.backend, self.arn, props)
 
     def destroy(self) -> None:
         self.backend.replication_instances.pop(self.arn, None)

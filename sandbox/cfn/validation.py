@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +28,7 @@ from moto.cloudformation.models import Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
 
-from sandbox.cfn import schemas
+from sandbox.cfn import changes, schemas
 
 PSEUDO_PARAMETERS = frozenset(
     {
@@ -100,32 +99,6 @@ def _known_type(rtype: str) -> bool:
     return bool(schemas.resource_schema(rtype))
 
 
-def _names(value: Any) -> set[str]:
-    """Names referenced by Ref, Fn::GetAtt and ${} in Fn::Sub (without Fn::Sub's own map)."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str):
-                found.add(inner)
-            elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) else str(inner).split(".")[0]
-                found.add(str(target))
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) else inner
-                local = set(inner[1]) if isinstance(inner, list) and len(inner) > 1 else set()
-                if isinstance(text, str):
-                    subs = {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
-                    found |= subs - local
-                if isinstance(inner, list) and len(inner) > 1:
-                    found |= _names(inner[1])
-            else:
-                found |= _names(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            found |= _names(inner)
-    return found
-
-
 def check_template(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     unknown = sorted(
@@ -135,7 +108,7 @@ def check_template(template: dict[str, Any]) -> None:
         raise _format_error(f"Unrecognized resource types: [{', '.join(unknown)}]")
     declared = set(resources) | set(template.get("Parameters") or {}) | PSEUDO_PARAMETERS
     for block in ("Resources", "Outputs"):
-        missing = sorted(_names(template.get(block) or {}) - declared)
+        missing = sorted(changes.references(template.get(block) or {}) - declared)
         if missing:
             raise _format_error(
                 f"Unresolved resource dependencies [{', '.join(missing)}] in the {block} block "

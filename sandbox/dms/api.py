@@ -345,43 +345,12 @@ class ResponseMethods:
         return json.dumps(result)
 
     def create_replication_instance(self) -> str:
-        body = self._json_body()
-        instance = self.dms_backend.create_replication_instance(
-            replication_instance_identifier=body["ReplicationInstanceIdentifier"],
-            replication_instance_class=body["ReplicationInstanceClass"],
-            allocated_storage=body.get("AllocatedStorage"),
-            vpc_security_group_ids=body.get("VpcSecurityGroupIds"),
-            availability_zone=body.get("AvailabilityZone"),
-            replication_subnet_group_identifier=body.get("ReplicationSubnetGroupIdentifier"),
-            preferred_maintenance_window=body.get("PreferredMaintenanceWindow"),
-            multi_az=body.get("MultiAZ", False),
-            engine_version=body.get("EngineVersion"),
-            auto_minor_version_upgrade=body.get("AutoMinorVersionUpgrade", True),
-            tags=body.get("Tags"),
-            kms_key_id=body.get("KmsKeyId"),
-            publicly_accessible=body.get("PubliclyAccessible", True),
-            dns_name_servers=body.get("DnsNameServers"),
-            resource_identifier=body.get("ResourceIdentifier"),
-            network_type=body.get("NetworkType"),
-        )
+        instance = instances.create(self.dms_backend, self._json_body())
         return json.dumps({"ReplicationInstance": instances.describe(instance)})
 
     def modify_replication_instance(self) -> str:
         body = self._json_body()
-        instance = self.dms_backend.modify_replication_instance(
-            replication_instance_arn=body["ReplicationInstanceArn"],
-            allocated_storage=body.get("AllocatedStorage"),
-            apply_immediately=body.get("ApplyImmediately"),
-            replication_instance_class=body.get("ReplicationInstanceClass"),
-            vpc_security_group_ids=body.get("VpcSecurityGroupIds"),
-            preferred_maintenance_window=body.get("PreferredMaintenanceWindow"),
-            multi_az=body.get("MultiAZ"),
-            engine_version=body.get("EngineVersion"),
-            auto_minor_version_upgrade=body.get("AutoMinorVersionUpgrade"),
-            allow_major_version_upgrade=body.get("AllowMajorVersionUpgrade", False),
-            replication_instance_identifier=body.get("ReplicationInstanceIdentifier"),
-            network_type=body.get("NetworkType"),
-        )
+        instance = instances.modify(self.dms_backend, body["ReplicationInstanceArn"], body)
         return json.dumps({"ReplicationInstance": instances.describe(instance)})
 
     def delete_replication_instance(self) -> str:
