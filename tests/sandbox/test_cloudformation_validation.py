@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 from sandbox_helpers import client
 
 pytestmark = pytest.mark.sandbox
@@ -204,3 +204,40 @@ def test_missing_or_unknown_parameters_are_refused_and_the_stack_stays_updatable
     stack = cfn.describe_stacks(StackName="s")["Stacks"][0]
     values = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert values == {"Env": "dev", "Optional": "d"}
+
+
+def test_update_that_fails_midway_keeps_the_stack_parameters(sandbox) -> None:
+    """An update moto cannot carry out (an import of a missing export) rolls back and leaves
+    the stack's parameters as they were, so a later valid update still works."""
+    cfn = client("cloudformation")
+    cfn.create_stack(
+        StackName="s",
+        TemplateBody=_params_template("Env"),
+        Parameters=[{"ParameterKey": "Env", "ParameterValue": "dev"}],
+    )
+    cfn.get_waiter("stack_create_complete").wait(StackName="s", WaiterConfig=WAIT)
+    broken = json.loads(_params_template("Env", "Team"))
+    broken["Resources"]["Imported"] = {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {"Name": "/x", "Type": "String", "Value": {"Fn::ImportValue": "missing"}},
+    }
+    cfn.update_stack(
+        StackName="s",
+        TemplateBody=json.dumps(broken),
+        Parameters=[
+            {"ParameterKey": "Env", "UsePreviousValue": True},
+            {"ParameterKey": "Team", "ParameterValue": "food"},
+        ],
+    )
+    with pytest.raises(WaiterError):
+        cfn.get_waiter("stack_update_complete").wait(StackName="s", WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName="s")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert {p["ParameterKey"] for p in stack["Parameters"]} == {"Env"}
+    cfn.update_stack(
+        StackName="s",
+        TemplateBody=_params_template("Env", default="d"),
+        Parameters=[{"ParameterKey": "Env", "UsePreviousValue": True}],
+    )
+    cfn.get_waiter("stack_update_complete").wait(StackName="s", WaiterConfig=WAIT)
+    assert cfn.describe_stacks(StackName="s")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
