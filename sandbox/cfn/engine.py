@@ -609,7 +609,17 @@ def create_change_set(
     change_set = self.change_sets[change_set_id]
     stack = self.stacks[stack_id]
     rows = _rows_for(stack, template, parameters)
-    empty = change_set_type == "UPDATE" and _no_changes(stack, template, parameters, rows)
+    # Tags given in the request (moto sees {} either way): a change of the stack's tags alone
+    # is a change; no Tags leaves the stack's tags as they are.
+    change_set.sandbox_tags_given = _REQUEST["tags_given"]
+    retagged = change_set.sandbox_tags_given and dict(change_set.tags or {}) != dict(
+        stack.tags or {}
+    )
+    empty = (
+        change_set_type == "UPDATE"
+        and not retagged
+        and _no_changes(stack, template, parameters, rows)
+    )
     # moto's response wraps each entry as {Type: Resource, ResourceChange: entry}.
     change_set.changes = [_Shape(r) for r in rows]
     change_set.sandbox_rows = rows
@@ -661,7 +671,7 @@ def execute_change_set(
         parameters,
         change_set.sandbox_rows,
         change_set.role_arn,
-        change_set.tags,
+        change_set.tags if change_set.sandbox_tags_given else None,
     )
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
 
@@ -684,7 +694,12 @@ def change_set_parameters(stack: Stack, change_set: Any) -> dict[str, Any]:
     return change_sets.template_parameters(template, change_set.parameters or {})
 
 
+# What the backend cannot see of the request being served (requests are serialised).
+_REQUEST: dict[str, Any] = {"tags_given": False}
+
+
 def _response_create_change_set(self: CloudFormationResponse) -> Any:
+    _REQUEST["tags_given"] = self._get_param("Tags") is not None
     # ChangeSetType defaults to UPDATE on AWS (moto defaults to CREATE).
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html
     if not self._get_param("ChangeSetType"):

@@ -122,3 +122,24 @@ def test_get_template_reports_stages_and_policy_url_errors_name_it(sandbox) -> N
     message = raised.value.response["Error"]["Message"]
     assert "StackPolicyURL" in message
     assert "TemplateURL" not in message
+
+
+def test_change_set_of_tags_only_is_a_change_and_no_tags_keeps_them(sandbox) -> None:
+    _create()
+    cfn = client("cloudformation")
+    tags = [{"Key": "team", "Value": "food"}]
+    cfn.create_change_set(StackName="s", ChangeSetName="t1", UsePreviousTemplate=True, Tags=tags)
+    cfn.get_waiter("change_set_create_complete").wait(
+        StackName="s", ChangeSetName="t1", WaiterConfig=WAIT
+    )
+    cfn.execute_change_set(StackName="s", ChangeSetName="t1")
+    cfn.get_waiter("stack_update_complete").wait(StackName="s", WaiterConfig=WAIT)
+    assert cfn.describe_stacks(StackName="s")["Stacks"][0]["Tags"] == tags
+    # A change set without Tags changes the template only; the stack keeps its tags.
+    cfn.create_change_set(StackName="s", ChangeSetName="t2", TemplateBody=_template(a="new"))
+    cfn.get_waiter("change_set_create_complete").wait(
+        StackName="s", ChangeSetName="t2", WaiterConfig=WAIT
+    )
+    cfn.execute_change_set(StackName="s", ChangeSetName="t2")
+    cfn.get_waiter("stack_update_complete").wait(StackName="s", WaiterConfig=WAIT)
+    assert cfn.describe_stacks(StackName="s")["Stacks"][0]["Tags"] == tags
