@@ -29,7 +29,7 @@ from moto.core.utils import utcnow
 from sandbox import clock as durations
 from sandbox.cfn import changes as change_sets
 from sandbox.cfn import exports
-from sandbox.cfn.dms_resources import DMS_RESOURCE_TYPES
+from sandbox.cfn.dms_resources import DMS_RESOURCE_TYPES, DmsResource
 from sandbox.state import STATE
 
 _operations = itertools.count(1)
@@ -564,8 +564,22 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         _schedule(stack, [(durations.STACK_OPERATION / 2, refused)])
         return
 
+    rows: list[tuple[str, str, str]] = []
+
+    def resources_deleted(_: float) -> None:
+        # CloudFormation reports a resource DELETE_COMPLETE only once it is really gone (a
+        # task's "deleting" has ended), so resources are deleted well before the stack is.
+        rows[:] = _resource_rows(stack)
+        for logical_id, physical_id, rtype in reversed(rows):
+            _event(stack, logical_id, physical_id, rtype, "DELETE_IN_PROGRESS")
+            resource = stack.resource_map._parsed_resources.get(logical_id)
+            if isinstance(resource, DmsResource):
+                # Kept in the resource map (outputs still resolve until the stack is gone);
+                # moto's delete at the end finds them already deleted.
+                resource.destroy()
+
     def deleted(_: float) -> None:
-        for logical_id, physical_id, rtype in reversed(_resource_rows(stack)):
+        for logical_id, physical_id, rtype in reversed(rows):
             _event(stack, logical_id, physical_id, rtype, "DELETE_COMPLETE")
         seen = len(stack.events)
         _original["delete_stack"](self, stack.stack_id)
@@ -578,7 +592,13 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             )
         ]
 
-    _schedule(stack, [(durations.STACK_OPERATION, deleted)])
+    _schedule(
+        stack,
+        [
+            (durations.STACK_OPERATION / 2, resources_deleted),
+            (durations.STACK_OPERATION / 2, deleted),
+        ],
+    )
 
 
 # --- change sets ------------------------------------------------------------------------------

@@ -282,3 +282,13 @@ def test_resource_identifier_in_use_is_refused(sandbox) -> None:
 
 def _tasks() -> list[dict]:
     return client("dms").describe_replication_tasks()["ReplicationTasks"]
+
+
+def test_deleted_stack_leaves_no_task_behind(sandbox) -> None:
+    """DELETE_COMPLETE means its resources are gone: no task is still 'deleting'."""
+    _create(team_template(ORDERS))
+    cfn = client("cloudformation")
+    cfn.delete_stack(StackName="team-food")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="team-food", WaiterConfig=WAIT)
+    assert _tasks() == []
+    assert client("dms").describe_replication_instances()["ReplicationInstances"] == []
