@@ -114,6 +114,9 @@ class DmsResource(CloudFormationModel):
     def delete(self, account_id: str, region_name: str) -> None:
         self.destroy()
 
+    def finish_delete(self) -> None:
+        """CloudFormation reports DELETE_COMPLETE only once the resource is gone."""
+
     @classmethod
     def precheck_update(cls, original: DmsResource, replacing: bool) -> tuple[str, str] | None:
         """(error code, message) if AWS would refuse this update; checked before any change."""
@@ -295,6 +298,11 @@ class ReplicationTask(DmsResource):
         task = self.backend.replication_tasks.get(self.arn)
         if task is not None and task.status != "deleting":
             runtime.force_delete(self.backend, task)
+
+    def finish_delete(self) -> None:
+        task = self.backend.replication_tasks.get(self.arn)
+        if task is not None and task.status == "deleting":
+            del self.backend.replication_tasks[self.arn]
 
     @classmethod
     def precheck_update(cls, original: DmsResource, replacing: bool) -> tuple[str, str] | None:

@@ -565,6 +565,7 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         return
 
     rows: list[tuple[str, str, str]] = []
+    deleting: list[DmsResource] = []
 
     def resources_deleted(_: float) -> None:
         # CloudFormation reports a resource DELETE_COMPLETE only once it is really gone (a
@@ -577,8 +578,11 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
                 # Kept in the resource map (outputs still resolve until the stack is gone);
                 # moto's delete at the end finds them already deleted.
                 resource.destroy()
+                deleting.append(resource)
 
     def deleted(_: float) -> None:
+        for resource in deleting:
+            resource.finish_delete()
         for logical_id, physical_id, rtype in reversed(rows):
             _event(stack, logical_id, physical_id, rtype, "DELETE_COMPLETE")
         seen = len(stack.events)
