@@ -48,6 +48,13 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
     with STATE.lock:
         if route == "/health":
             return 200, {"ok": True, "time_scale": STATE.clock.time_scale}
+        if route == "/time-scale" and method == "POST":
+            scale = float(_require(body, "time_scale"))
+            if scale < 0:
+                raise ControlError(400, "time_scale must be >= 0")
+            previous = STATE.clock.time_scale
+            STATE.clock.time_scale = scale
+            return 200, {"time_scale": scale, "previous": previous}
         if route == "/reset" and method == "POST":
             STATE.reset()
             return 200, {"ok": True}

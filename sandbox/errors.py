@@ -21,10 +21,11 @@ DEFAULT_THROTTLE_CODES = {
 }
 
 
-def throttle_response(protocol: str, code: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
-    code = code or DEFAULT_THROTTLE_CODES.get(protocol, "ThrottlingException")
+def _error(
+    protocol: str, code: str, message: str, status: int, s3_message: str
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An error response in the protocol's shape: JSON services always answer HTTP 400."""
     request_id = str(uuid.uuid4())
-    message = "Rate exceeded"
     if protocol == PROTOCOL_JSON:
         body = json.dumps({"__type": code, "message": message}).encode()
         headers = [
@@ -39,12 +40,19 @@ def throttle_response(protocol: str, code: str | None) -> tuple[int, list[tuple[
             f"<Code>{code}</Code><Message>{message}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         ).encode()
-        return 400, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
+        return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
     body = (
-        f"<Error><Code>{code}</Code><Message>Please reduce your request rate.</Message>"
+        f"<Error><Code>{code}</Code><Message>{s3_message}</Message>"
         f"<RequestId>{request_id}</RequestId></Error>"
     ).encode()
-    return 503, [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)], body
+    return status, [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)], body
+
+
+def throttle_response(protocol: str, code: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+    code = code or DEFAULT_THROTTLE_CODES.get(protocol, "ThrottlingException")
+    # Query services answer 400; S3's SlowDown is a 503.
+    status = 400 if protocol == PROTOCOL_QUERY else 503
+    return _error(protocol, code, "Rate exceeded", status, "Please reduce your request rate.")
 
 
 def access_denied_response(
@@ -54,28 +62,9 @@ def access_denied_response(
     https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
     https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
     """
-    request_id = str(uuid.uuid4())
     message = (
         "User: arn:aws:iam::123456789012:user/testing is not authorized to perform: "
         f"{service}:{operation}"
     )
-    if protocol == PROTOCOL_JSON:
-        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
-        headers = [
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("x-amzn-RequestId", request_id),
-            ("x-amzn-ErrorType", "AccessDeniedException"),
-        ]
-        return 400, headers, body
-    if protocol == PROTOCOL_QUERY:
-        body = (
-            "<ErrorResponse><Error><Type>Sender</Type>"
-            f"<Code>AccessDenied</Code><Message>{message}</Message></Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-        ).encode()
-        return 403, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body
-    body = (
-        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
-        f"<RequestId>{request_id}</RequestId></Error>"
-    ).encode()
-    return 403, [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)], body
+    code = "AccessDeniedException" if protocol == PROTOCOL_JSON else "AccessDenied"
+    return _error(protocol, code, message, 403, "Access Denied")

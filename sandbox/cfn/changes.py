@@ -11,6 +11,7 @@ the change's ``Replacement`` is ``Conditional``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sandbox.cfn import schemas
@@ -28,10 +29,11 @@ def references(value: Any) -> set[str]:
                 found.add(str(target))
             elif key == "Fn::Sub":
                 text = inner[0] if isinstance(inner, list) else inner
+                # Names defined by Fn::Sub's own variable map are not references.
+                local = set(inner[1]) if isinstance(inner, list) and len(inner) > 1 else set()
                 if isinstance(text, str):
-                    import re
-
-                    found |= {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                    subs = {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                    found |= subs - local
                 if isinstance(inner, list) and len(inner) > 1:
                     found |= references(inner[1])
             else:

@@ -22,7 +22,8 @@ from moto.core.responses import ActionResult
 
 from sandbox.cfn import changes
 
-_GONE = ("DELETE_COMPLETE", "ROLLBACK_COMPLETE")
+# Stacks that import nothing: deleted, never created, or not yet created (a change set only).
+_GONE = ("DELETE_COMPLETE", "ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS")
 PAGE = 100
 
 

@@ -30,6 +30,10 @@ class InvalidParameterValueException(DmsClientError):
         super().__init__("InvalidParameterValueException", message)
 
 
+# DMS's wording for a taken identifier, as moto's own tests expect it too.
+ALREADY_EXISTS = "The resource you are attempting to create already exists."
+
+
 def resource_id() -> str:
     """DMS resource ids in ARNs are 26 upper-case letters and digits, starting with a letter."""
     alphabet = string.ascii_uppercase + string.digits
@@ -53,7 +57,7 @@ def _endpoint_by_arn(backend: DatabaseMigrationServiceBackend, arn: str) -> Any:
 def get_task(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicationTask:
     task = backend.replication_tasks.get(arn)
     if task is None:
-        raise ResourceNotFoundFault("Replication Task not found")
+        raise ResourceNotFoundFault("Replication task could not be found.")
     return task
 
 
@@ -63,9 +67,7 @@ def get_task(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicat
 def create_task(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]) -> Any:
     identifier = params["ReplicationTaskIdentifier"]
     if any(t.id == identifier for t in backend.replication_tasks.values()):
-        raise ResourceAlreadyExistsFault(
-            f"The replication task identifier {identifier} already exists"
-        )
+        raise ResourceAlreadyExistsFault(ALREADY_EXISTS)
     _endpoint_by_arn(backend, params["SourceEndpointArn"])
     _endpoint_by_arn(backend, params["TargetEndpointArn"])
     if params["ReplicationInstanceArn"] not in backend.replication_instances:
@@ -84,6 +86,11 @@ def create_task(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]
     )
     suffix = params.get("ResourceIdentifier") or resource_id()
     task.arn = f"arn:aws:dms:{backend.region_name}:{backend.account_id}:task:{suffix}"
+    if task.arn in backend.replication_tasks:
+        # A ResourceIdentifier names one resource only; reusing it never takes over the ARN.
+        raise ResourceAlreadyExistsFault(
+            f"ResourceIdentifier {suffix} is already in use by another replication task"
+        )
     task.task_data = params.get("TaskData")
     backend.replication_tasks[task.arn] = task
     if params.get("Tags"):
@@ -112,7 +119,7 @@ def modify_task(backend: DatabaseMigrationServiceBackend, arn: str, params: dict
         and new_id != task.id
         and any(t.id == new_id for t in backend.replication_tasks.values())
     ):
-        raise ResourceAlreadyExistsFault(f"The replication task identifier {new_id} already exists")
+        raise ResourceAlreadyExistsFault(ALREADY_EXISTS)
     runtime.modify(task, {attr: params.get(key) for key, attr in MODIFIABLE_TASK_FIELDS.items()})
     return task
 
@@ -209,6 +216,17 @@ class ResponseMethods:
         task = get_task(self.dms_backend, body["ReplicationTaskArn"])
         runtime.start(self.dms_backend, task, body.get("StartReplicationTaskType", ""))
         return json.dumps({"ReplicationTask": runtime.describe(task)})
+
+    def reload_tables(self) -> str:
+        body = self._json_body()
+        task = get_task(self.dms_backend, body["ReplicationTaskArn"])
+        runtime.reload_tables(
+            self.dms_backend,
+            task,
+            body.get("TablesToReload") or [],
+            body.get("ReloadOption") or "data-reload",
+        )
+        return json.dumps({"ReplicationTaskArn": task.arn})
 
     def stop_replication_task(self) -> str:
         task = get_task(self.dms_backend, self._json_body()["ReplicationTaskArn"])
@@ -327,43 +345,12 @@ class ResponseMethods:
         return json.dumps(result)
 
     def create_replication_instance(self) -> str:
-        body = self._json_body()
-        instance = self.dms_backend.create_replication_instance(
-            replication_instance_identifier=body["ReplicationInstanceIdentifier"],
-            replication_instance_class=body["ReplicationInstanceClass"],
-            allocated_storage=body.get("AllocatedStorage"),
-            vpc_security_group_ids=body.get("VpcSecurityGroupIds"),
-            availability_zone=body.get("AvailabilityZone"),
-            replication_subnet_group_identifier=body.get("ReplicationSubnetGroupIdentifier"),
-            preferred_maintenance_window=body.get("PreferredMaintenanceWindow"),
-            multi_az=body.get("MultiAZ", False),
-            engine_version=body.get("EngineVersion"),
-            auto_minor_version_upgrade=body.get("AutoMinorVersionUpgrade", True),
-            tags=body.get("Tags"),
-            kms_key_id=body.get("KmsKeyId"),
-            publicly_accessible=body.get("PubliclyAccessible", True),
-            dns_name_servers=body.get("DnsNameServers"),
-            resource_identifier=body.get("ResourceIdentifier"),
-            network_type=body.get("NetworkType"),
-        )
+        instance = instances.create(self.dms_backend, self._json_body())
         return json.dumps({"ReplicationInstance": instances.describe(instance)})
 
     def modify_replication_instance(self) -> str:
         body = self._json_body()
-        instance = self.dms_backend.modify_replication_instance(
-            replication_instance_arn=body["ReplicationInstanceArn"],
-            allocated_storage=body.get("AllocatedStorage"),
-            apply_immediately=body.get("ApplyImmediately"),
-            replication_instance_class=body.get("ReplicationInstanceClass"),
-            vpc_security_group_ids=body.get("VpcSecurityGroupIds"),
-            preferred_maintenance_window=body.get("PreferredMaintenanceWindow"),
-            multi_az=body.get("MultiAZ"),
-            engine_version=body.get("EngineVersion"),
-            auto_minor_version_upgrade=body.get("AutoMinorVersionUpgrade"),
-            allow_major_version_upgrade=body.get("AllowMajorVersionUpgrade", False),
-            replication_instance_identifier=body.get("ReplicationInstanceIdentifier"),
-            network_type=body.get("NetworkType"),
-        )
+        instance = instances.modify(self.dms_backend, body["ReplicationInstanceArn"], body)
         return json.dumps({"ReplicationInstance": instances.describe(instance)})
 
     def delete_replication_instance(self) -> str:

@@ -64,6 +64,54 @@ def _modify(original: Any) -> Any:
     return modify_replication_instance
 
 
+# API (and CloudFormation, which uses the same names) field -> moto keyword, default.
+_CREATE_FIELDS: dict[str, tuple[str, Any]] = {
+    "ReplicationInstanceIdentifier": ("replication_instance_identifier", None),
+    "ReplicationInstanceClass": ("replication_instance_class", None),
+    "AllocatedStorage": ("allocated_storage", None),
+    "VpcSecurityGroupIds": ("vpc_security_group_ids", None),
+    "AvailabilityZone": ("availability_zone", None),
+    "ReplicationSubnetGroupIdentifier": ("replication_subnet_group_identifier", None),
+    "PreferredMaintenanceWindow": ("preferred_maintenance_window", None),
+    "MultiAZ": ("multi_az", False),
+    "EngineVersion": ("engine_version", None),
+    "AutoMinorVersionUpgrade": ("auto_minor_version_upgrade", True),
+    "Tags": ("tags", None),
+    "KmsKeyId": ("kms_key_id", None),
+    "PubliclyAccessible": ("publicly_accessible", True),
+    "DnsNameServers": ("dns_name_servers", None),
+    "ResourceIdentifier": ("resource_identifier", None),
+    "NetworkType": ("network_type", None),
+}
+_MODIFY_FIELDS: dict[str, tuple[str, Any]] = {
+    "AllocatedStorage": ("allocated_storage", None),
+    "ApplyImmediately": ("apply_immediately", True),
+    "ReplicationInstanceClass": ("replication_instance_class", None),
+    "VpcSecurityGroupIds": ("vpc_security_group_ids", None),
+    "PreferredMaintenanceWindow": ("preferred_maintenance_window", None),
+    "MultiAZ": ("multi_az", None),
+    "EngineVersion": ("engine_version", None),
+    "AutoMinorVersionUpgrade": ("auto_minor_version_upgrade", None),
+    "AllowMajorVersionUpgrade": ("allow_major_version_upgrade", False),
+    "NetworkType": ("network_type", None),
+    "ReplicationInstanceIdentifier": ("replication_instance_identifier", None),
+}
+
+
+def _kwargs(fields: dict[str, tuple[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    return {kwarg: params.get(name, default) for name, (kwarg, default) in fields.items()}
+
+
+def create(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]) -> Any:
+    """CreateReplicationInstance (API field names, also CloudFormation's)."""
+    return backend.create_replication_instance(**_kwargs(_CREATE_FIELDS, params))
+
+
+def modify(backend: DatabaseMigrationServiceBackend, arn: str, params: dict[str, Any]) -> Any:
+    """ModifyReplicationInstance (API field names, also CloudFormation's)."""
+    return backend.modify_replication_instance(arn, **_kwargs(_MODIFY_FIELDS, params))
+
+
 def delete(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicationInstance:
     """``deleting`` now, gone (with its connections) after a while."""
     from sandbox.dms import connections

@@ -148,3 +148,25 @@ def test_throttle_fault_works_for_s3_operations(sandbox) -> None:
     assert s3.list_objects_v2(Bucket="acme-data-lake")["KeyCount"] == 0
     listed = [c for c in sandbox.calls() if c["operation"] == "ListObjectsV2"]
     assert len(listed) == 3
+
+
+def test_stack_completes_only_once_its_instances_are_available(sandbox) -> None:
+    """CloudFormation's handler waits for a replication instance to be available."""
+    from dms_templates import team_template
+
+    cfn = client("cloudformation")
+    cfn.create_stack(
+        StackName="team-food",
+        TemplateBody=team_template([("food", "orders", "fooddb__food__orders__v1")]),
+    )
+    statuses = {
+        i["ReplicationInstanceStatus"]
+        for i in client("dms").describe_replication_instances()["ReplicationInstances"]
+    }
+    assert statuses == {"creating"}
+    cfn.get_waiter("stack_create_complete").wait(StackName="team-food", WaiterConfig=WAIT)
+    statuses = {
+        i["ReplicationInstanceStatus"]
+        for i in client("dms").describe_replication_instances()["ReplicationInstances"]
+    }
+    assert statuses == {"available"}
