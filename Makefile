@@ -46,6 +46,7 @@ up: setup
 bench: setup
 	$(BIN)/python bench/offline_scale.py
 	$(BIN)/python bench/plan_scale.py
+	$(BIN)/python bench/fidelity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache out
