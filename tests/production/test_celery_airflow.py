@@ -14,7 +14,8 @@ not only the run's state:
 4. the triggerer restarted while `wait_for_stack` is deferred;
 5. the scheduler restarted while `deploy_stack` runs: the new one adopts the Celery task.
 
-Skipped, with the reason, where PostgreSQL or Redis does not listen on 127.0.0.1.
+Skipped, with the reason, where PostgreSQL or Redis does not listen on 127.0.0.1; in CI
+(`CI=true`), which has both, that fails instead.
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ SLOW_CALL = "cloudformation:CreateChangeSet"
 def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryAirflow]:
     reason = unreachable_services()
     if reason:
-        pytest.skip(f"the Celery production test needs PostgreSQL and Redis on loopback: {reason}")
+        why = f"the Celery production test needs PostgreSQL and Redis on loopback: {reason}"
+        # CI has both services, so there a missing one is a failure, never a quiet skip.
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
     root = tmp_path_factory.mktemp("celery-airflow")
     configs = root / "dms_configs"
     shutil.copytree(REPO / "dms_configs", configs)
