@@ -59,6 +59,7 @@ INJECTED_REASON = "Injected by the Celery test: the DMS API is unavailable"
 # Throttled until released: `deploy_stack` stays inside its CreateChangeSet call (botocore
 # retries it with backoff), so a kill or a restart lands while the task runs.
 SLOW_CALL = "cloudformation:CreateChangeSet"
+DEPLOY_STACK = "step_1.deploy_stack"
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +77,13 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryAirflow]
     local = CeleryAirflow(
         home=root / "airflow", configs_dir=configs, time_scale=TIME_SCALE, poll_seconds=1
     )
-    groups: list[int] = []
     try:
-        local.start()
-        yield local
+        with local:  # stops every process, then drops the database
+            yield local
+            groups = [process.pid for process in local.processes.values()]
     except BaseException:
         print(local.log_tails(), file=sys.stderr)
         raise
-    finally:
-        groups = [process.pid for process in local.processes.values()]
-        local.stop()
     assert [g for g in groups if group_alive(g)] == [], "process groups left running"
     assert not database_exists(local.database), f"database {local.database} was not dropped"
 
@@ -216,6 +214,27 @@ def slow_call_received(sandbox: SandboxClient) -> bool:
     return any(c["service"] == service and c["operation"] == operation for c in sandbox.calls())
 
 
+@contextlib.contextmanager
+def deploy_stack_running(
+    airflow: CeleryAirflow, rest: Rest, git_sha: str
+) -> Iterator[tuple[Future, str, str]]:
+    """Trigger a run; yield it (future, run id, worker) while its `deploy_stack` is inside
+    SLOW_CALL on that worker. The call goes through once the block ends."""
+    sandbox = SandboxClient(airflow.sandbox_url)
+    sandbox.clear_calls()
+    sandbox.throttle(SLOW_CALL, times=10_000)
+    try:
+        future, run_id = in_background(airflow, rest, "--git-sha", git_sha)
+        worker = wait_during(
+            future, airflow, f"{DEPLOY_STACK} to run", running_on(rest, run_id, DEPLOY_STACK)
+        )
+        inside = f"{DEPLOY_STACK} to be inside {SLOW_CALL}"
+        wait_during(future, airflow, inside, lambda: slow_call_received(sandbox))
+        yield future, run_id, str(worker)
+    finally:
+        sandbox.clear_faults()
+
+
 def test_1_a_deploy_runs_on_both_workers(airflow: CeleryAirflow, rest: Rest, before: dict) -> None:
     result = dmsctl_trigger(airflow, "--git-sha", "celery-first")
     assert result.returncode == 0, explain(result, airflow)
@@ -263,28 +282,18 @@ def test_3_a_killed_worker_s_task_is_retried_on_the_other(
     airflow: CeleryAirflow, rest: Rest, before: dict
 ) -> None:
     add_table(airflow, "logistics", "fleet", "depots")
-    sandbox = SandboxClient(airflow.sandbox_url)
-    sandbox.clear_calls()
-    sandbox.throttle(SLOW_CALL, times=10_000)
-    try:
-        future, run_id = in_background(airflow, rest, "--git-sha", "celery-killed-worker")
-        task = "step_1.deploy_stack"
-        killed = str(wait_during(future, airflow, f"{task} to run", running_on(rest, run_id, task)))
-        inside = f"{task} to be inside {SLOW_CALL}"
-        wait_during(future, airflow, inside, lambda: slow_call_received(sandbox))
+    with deploy_stack_running(airflow, rest, "celery-killed-worker") as (future, run_id, killed):
         airflow.kill(killed)
-    finally:
-        sandbox.clear_faults()
     result = finished(future, airflow)
     assert f"run {run_id} succeeded" in result.stdout
 
     # The heartbeat timeout failed the first try; the retry ran on the other worker.
-    tries = rest.tries(run_id, task)
+    tries = rest.tries(run_id, DEPLOY_STACK)
     assert (tries[0]["hostname"], tries[0]["state"]) == (killed, "failed"), tries
     (other,) = set(airflow.workers) - {killed}
     assert (tries[-1]["hostname"], tries[-1]["state"]) == (other, "success"), tries
     timeouts = rest.get("/eventLogs", event="heartbeat timeout", run_id=run_id)["event_logs"]
-    assert [e["task_id"] for e in timeouts] == [task], timeouts
+    assert [e["task_id"] for e in timeouts] == [DEPLOY_STACK], timeouts
     assert_promises_kept(airflow, before)
     airflow.respawn(killed)
 
@@ -321,16 +330,8 @@ def test_5_the_scheduler_restarts_while_a_task_runs(
     airflow: CeleryAirflow, rest: Rest, before: dict
 ) -> None:
     add_table(airflow, "food", "recipes", "cuisines")
-    sandbox = SandboxClient(airflow.sandbox_url)
-    sandbox.clear_calls()
-    sandbox.throttle(SLOW_CALL, times=10_000)
     log = airflow.log_path("scheduler")
-    try:
-        future, run_id = in_background(airflow, rest, "--git-sha", "celery-scheduler")
-        task = "step_1.deploy_stack"
-        wait_during(future, airflow, f"{task} to run", running_on(rest, run_id, task))
-        inside = f"{task} to be inside {SLOW_CALL}"
-        wait_during(future, airflow, inside, lambda: slow_call_received(sandbox))
+    with deploy_stack_running(airflow, rest, "celery-scheduler") as (future, run_id, _):
         logged = len(log.read_text(encoding="utf-8", errors="replace"))
         airflow.restart("scheduler")
         # The new scheduler adopts the running Celery task through the result backend.
@@ -340,9 +341,7 @@ def test_5_the_scheduler_restarts_while_a_task_runs(
             "the new scheduler to adopt the running task",
             lambda: "Adopted the following" in log.read_text(encoding="utf-8")[logged:],
         )
-    finally:
-        sandbox.clear_faults()
     result = finished(future, airflow)
     assert f"run {run_id} succeeded" in result.stdout
-    assert rest.task_instance(run_id, task)["state"] == "success"
+    assert rest.task_instance(run_id, DEPLOY_STACK)["state"] == "success"
     assert_promises_kept(airflow, before)
