@@ -53,7 +53,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 # Stack operations and loads take seconds, so runs are short and a held stack is needed to
 # catch `wait_for_stack` deferred.
-TIME_SCALE = 0.2
+TIME_SCALE = 0.1
 VERSION = "v202612010000"
 INJECTED_REASON = "Injected by the Celery test: the DMS API is unavailable"
 # Throttled until released: `deploy_stack` stays inside its CreateChangeSet call (botocore
