@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from deploy.airflow.celery_local import SHARED_SETTINGS, URL_SCHEMES, CeleryAirflow
+
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_SERVICES = {
     "airflow-apiserver": "api-server",
@@ -62,6 +64,35 @@ def test_celery_executor_with_postgres_and_redis(services: dict[str, Any]) -> No
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"
     ]
     assert worker_url.startswith("http://airflow-apiserver:8080/")
+
+
+def out_of_step(env: dict[str, str]) -> list[str]:
+    """How an environment differs from the settings the Celery test runs with (hosts,
+    credentials and databases aside)."""
+    problems = [
+        f"{key} is {env.get(key)!r}, the Celery test runs with {value!r}"
+        for key, value in SHARED_SETTINGS.items()
+        if env.get(key) != value
+    ]
+    problems += [
+        f"{key} is not a {scheme}:// URL"
+        for key, scheme in URL_SCHEMES.items()
+        if not str(env.get(key, "")).startswith(f"{scheme}://")
+    ]
+    return problems
+
+
+def test_the_celery_test_runs_with_the_compose_settings(
+    services: dict[str, Any], tmp_path: Path
+) -> None:
+    tested = CeleryAirflow(home=tmp_path, redis_db=1).env()
+    assert out_of_step(tested) == []
+    for name in [*AIRFLOW_SERVICES, "airflow-init"]:
+        assert out_of_step(services[name]["environment"]) == [], name
+    # The comparison notices a setting that differs, or a URL of another kind.
+    doctored = {**tested, "AIRFLOW__CORE__EXECUTOR": "LocalExecutor"}
+    doctored["AIRFLOW__CELERY__BROKER_URL"] = "amqp://guest@127.0.0.1//"
+    assert len(out_of_step(doctored)) == 2
 
 
 def test_the_image_is_the_pinned_airflow_version(services: dict[str, Any]) -> None:
