@@ -250,7 +250,8 @@ def test_replaced_task_is_deleted_and_the_new_one_stays(sandbox) -> None:
     moved = team_template(ORDERS, instance="InstanceB", task_id="food-orders-b")
     cfn.update_stack(StackName="team-food", TemplateBody=moved)
     during = {t["ReplicationTaskArn"]: t["Status"] for t in _tasks()}
-    assert during[old] == "deleting"
+    # On a loaded machine the delete may already be over by the time we look.
+    assert during.get(old, "gone") in {"deleting", "gone"}
     cfn.get_waiter("stack_update_complete").wait(StackName="team-food", WaiterConfig=WAIT)
     after = poll(_tasks, lambda ts: all(t["ReplicationTaskArn"] != old for t in ts))
     assert [t["ReplicationTaskIdentifier"] for t in after] == ["food-orders-b"]
