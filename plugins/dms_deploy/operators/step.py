@@ -77,20 +77,23 @@ class _StepOperator(AwsBaseOperator[DmsHook]):
     def prefix(self, folder: str) -> str:
         return f"{self.item['s3']['bucket_folder']}/data/{folder}/"
 
-    def tasks_loading_into_occupied_folders(self) -> dict[str, list[str]]:
+    def tasks_loading_into_occupied_folders(self, before_deploy: bool) -> dict[str, list[str]]:
         """Task id -> its first-load folders that hold objects now, for the tasks this step
-        will start. A task already running started its loads before (a rerun): its folders
-        hold its own LOAD files."""
+        will start. After the deploy, a task already running started its loads before (a
+        rerun): its folders hold its own LOAD files."""
         candidates = {
             t
             for t in self.item.get("loads", {})
             if t in self.item["resume"] and t not in self.item["keep_stopped"]
         }
-        live = describe_tasks(self.hook.conn, candidates) if candidates else {}
+        live = (
+            describe_tasks(self.hook.conn, candidates) if candidates and not before_deploy else {}
+        )
         loads = {
             t: tables
             for t, tables in self.item.get("loads", {}).items()
-            if t in candidates and live.get(t, {}).get("Status") not in RUNNING_TASK_STATUSES
+            if t in candidates
+            and (before_deploy or live.get(t, {}).get("Status") not in RUNNING_TASK_STATUSES)
         }
         folders = [table["folder"] for tables in loads.values() for table in tables]
         if not folders:
@@ -134,7 +137,7 @@ class PauseTasksOperator(_StepOperator):
             self.log.info("%s already holds this step's template: nothing to stop", self.stack_name)
             stopped: list[str] = []
         else:
-            occupied = self.tasks_loading_into_occupied_folders()
+            occupied = self.tasks_loading_into_occupied_folders(before_deploy=True)
             if occupied:
                 raise AirflowFailException(
                     "nothing was stopped: " + _occupied_message(occupied) + ", then clear "
@@ -201,7 +204,7 @@ class ResumeTasksOperator(_StepOperator):
         cfn = self.client(CloudFormationHook)
         try:
             wait_until_settled(cfn, self.stack_name, self.waiting)
-            blocked = self.tasks_loading_into_occupied_folders()
+            blocked = self.tasks_loading_into_occupied_folders(before_deploy=False)
             outcome = resume_tasks(
                 self.hook.conn,
                 [t for t in self.item["resume"] if t not in blocked],
