@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,14 +68,17 @@ Actions = Mapping[str, Callable[[], None] | None]
 
 
 @contextmanager
-def interventions(before: Actions | None = None, kill: Actions | None = None) -> Iterator[None]:
+def interventions(
+    before: Actions | None = None, kill: Actions | None = None, kill_after: Collection[str] = ()
+) -> Iterator[None]:
     """Act between the tasks of a run, as the outside world can.
 
     `before[task_id]()` runs just before that task runs (someone plants an object, a full
     load starts). `kill[task_id]` models a worker that dies inside the task when it has no
     retries left: the action (if any) does the part of the task's work that happened before
-    the kill, and the task instance is marked failed without running. Each fires once, at
-    the first map index.
+    the kill, and the task instance is marked failed without running. `kill_after` models a
+    worker that dies after the task did all its work but before it reported success: the
+    task runs, then is marked failed. Each fires once, at the first map index.
     """
     import airflow.sdk.definitions.dag as dag_module
     from airflow.utils.state import TaskInstanceState
@@ -83,6 +86,7 @@ def interventions(before: Actions | None = None, kill: Actions | None = None) ->
     real = dag_module._run_task
     pending_before = dict(before or {})
     pending_kill = dict(kill or {})
+    pending_after = set(kill_after)
 
     def run(*, ti, task, run_triggerer: bool = False):
         if ti.task_id in pending_before:
@@ -95,7 +99,11 @@ def interventions(before: Actions | None = None, kill: Actions | None = None) ->
                 action()
             ti.set_state(TaskInstanceState.FAILED)
             return None
-        return real(ti=ti, task=task, run_triggerer=run_triggerer)
+        outcome = real(ti=ti, task=task, run_triggerer=run_triggerer)
+        if ti.task_id in pending_after:
+            pending_after.discard(ti.task_id)
+            ti.set_state(TaskInstanceState.FAILED)
+        return outcome
 
     dag_module._run_task = run
     try:
@@ -105,11 +113,14 @@ def interventions(before: Actions | None = None, kill: Actions | None = None) ->
 
 
 def trigger(
-    conf: dict | None = None, before: Actions | None = None, kill: Actions | None = None
+    conf: dict | None = None,
+    before: Actions | None = None,
+    kill: Actions | None = None,
+    kill_after: Collection[str] = (),
 ) -> RunResult:
     """One whole run of the DAG with these params; returns when it has finished."""
     dag = load_dag()
-    with interventions(before, kill):
+    with interventions(before, kill, kill_after):
         return _result(dag.test(run_conf=conf or {}))
 
 

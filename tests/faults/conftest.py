@@ -22,7 +22,8 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Seconds a step waits for a task to stop or start, or for a stack to settle.
     monkeypatch.setenv("DMS_DEPLOY_WAIT_SECONDS", "4")
     monkeypatch.setenv("DMS_DEPLOY_RETRY_DELAY_SECONDS", "0")
-    # botocore's attempts per call: a fault "past the retries" needs 3 x 4 Airflow tries.
+    # botocore retries each call 3 times (4 attempts); Airflow tries a task 4 times, so a
+    # fault "past the retries" takes 16 injected errors.
     monkeypatch.setenv("DMS_DEPLOY_AWS_MAX_ATTEMPTS", "3")
     monkeypatch.setattr(time, "sleep", lambda seconds: _real_sleep(min(seconds, 0.05)))
     yield

@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 
 from scripts.local_airflow import RunResult, returns
-from tests.faults.promises import DATA
+from tests.faults.promises import DATA, objects
 
 NEW_VERSION = "v202611260000"
 
@@ -99,6 +99,4 @@ def plan_of(result: RunResult) -> dict:
 
 
 def objects_in(prefix: str) -> dict[str, tuple[str, str]]:
-    from tests.faults.promises import objects
-
     return objects(prefix)

@@ -46,7 +46,7 @@ def test_hung_stop_of_one_of_two_tasks_restarts_the_other(deployed, configs, cap
 def test_s3_listing_failing_in_the_pause_stops_nothing(deployed, configs, capfd):
     change_two_tasks(configs)
     before = record(deployed)
-    # Past botocore's 3 attempts (see conftest.py) in each of the 4 tries Airflow makes.
+    # Past botocore's 4 attempts (see conftest.py) in each of the 4 tries Airflow makes.
     failed = trigger(before={"step_1.pause_tasks": lambda: deployed.throttle("ListObjectsV2", 30)})
     assert failed.state == "failed"
     assert failed.state_of("step_1.pause_tasks") == ["failed"]

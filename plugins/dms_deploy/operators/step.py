@@ -133,9 +133,11 @@ class PauseTasksOperator(_StepOperator):
         before = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
         self.log.info("recorded %d objects in %d table folders", len(before), len(prefixes))
         body = self.item["stack"]["body"]
+        deployed = False
         if body is not None and is_deployed(cfn, self.stack_name, body):
             self.log.info("%s already holds this step's template: nothing to stop", self.stack_name)
             stopped: list[str] = []
+            deployed = True
         else:
             occupied = self.tasks_loading_into_occupied_folders(before_deploy=True)
             if occupied:
@@ -150,7 +152,13 @@ class PauseTasksOperator(_StepOperator):
             except ApplyError as error:
                 raise AirflowFailException(str(error)) from error
             self.log.info("stopped: %s", ", ".join(stopped) or "none")
-        return {"stopped": stopped, "prefixes": prefixes, "snapshot": before}
+        return {
+            "stopped": stopped,
+            "prefixes": prefixes,
+            "snapshot": before,
+            # A rerun after the deploy: new folders may hold this step's own full loads.
+            "deployed_already": deployed,
+        }
 
 
 class DeployStackOperator(_StepOperator):
@@ -244,6 +252,8 @@ class VerifyNoS3OverwriteOperator(_StepOperator):
     def execute(self, context: Any) -> dict:
         before = self.before or {}
         fresh = [self.prefix(f) for f in self.item.get("fresh_folders", [])]
+        if before.get("deployed_already"):
+            fresh = []  # they were checked empty before this step's first start
         prefixes = sorted({*before.get("prefixes", []), *fresh})
         after = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
         problems = find_overwrites(before.get("snapshot", {}), after, fresh)

@@ -17,6 +17,7 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
 from dms_deploy.apply.full_loads import LoadProgress, load_progress, loads_to_wait_for
+from dms_deploy.triggers.aws import aws_kwargs
 from dms_deploy.triggers.full_loads import FullLoadsDoneTrigger
 
 
@@ -59,10 +60,7 @@ class WaitForFullLoadsSensor(AwsBaseSensor[DmsHook]):
                 loads=self.loads,
                 deadline=time.time() + float(self.timeout),
                 poll_seconds=float(self.poke_interval),
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                botocore_config=self.botocore_config,
+                **aws_kwargs(self),
             ),
             method_name="execute_complete",
             # A backstop only: the trigger reports its own deadline with a clear message.

@@ -12,6 +12,7 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.stacks import StackProgress, stack_progress
+from dms_deploy.triggers.aws import aws_kwargs
 from dms_deploy.triggers.stack import StackSettledTrigger
 
 
@@ -69,10 +70,7 @@ class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
                 expect_change=self._expect_change,
                 expect_deleted=self._expect_deleted,
                 poll_seconds=float(self.poke_interval),
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                botocore_config=self.botocore_config,
+                **aws_kwargs(self),
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=float(self.timeout)),
