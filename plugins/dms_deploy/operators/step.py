@@ -23,7 +23,7 @@ from dms_deploy.apply.dms_tasks import (
     pause_tasks,
     resume_tasks,
 )
-from dms_deploy.apply.errors import ApplyError
+from dms_deploy.apply.errors import ApplyError, PreconditionFailed
 from dms_deploy.apply.full_loads import occupied_folders
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
 from dms_deploy.apply.stacks import (
@@ -149,6 +149,10 @@ class PauseTasksOperator(_StepOperator):
                 if body is not None:
                     ensure_deployable(cfn, self.stack_name, body)
                 stopped = pause_tasks(self.hook.conn, self.item["pause"], self.waiting)
+            except PreconditionFailed as error:
+                raise AirflowFailException(
+                    f"{error}; when that is over, clear pause_tasks to run the step"
+                ) from error
             except ApplyError as error:
                 raise AirflowFailException(str(error)) from error
             self.log.info("stopped: %s", ", ".join(stopped) or "none")
