@@ -20,6 +20,8 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
 os.environ.setdefault("DMS_DEPLOY_POLL_SECONDS", "0.2")
+# cfn-lint results are cached for the session only, never in the user's cache directory.
+os.environ["DMS_DEPLOY_CACHE_DIR"] = str(Path(_AIRFLOW_HOME) / "cache")
 
 
 def pytest_unconfigure(config: object) -> None:

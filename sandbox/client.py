@@ -69,6 +69,23 @@ class SandboxClient:
         """Keep the stack's current or next operation *_IN_PROGRESS until faults are cleared."""
         self._call("POST", "/faults/hold-stack", {"stack_name": stack_name})
 
+    def set_time_scale(self, time_scale: float) -> float:
+        """Change the time scale of durations scheduled from now on; returns the previous one.
+        0 makes every timed transition happen before the next request."""
+        answer = self._call("POST", "/time-scale", {"time_scale": time_scale})
+        self.time_scale = time_scale
+        return float(answer["previous"])
+
+    def fail_connection(self, endpoint: str, message: str | None = None) -> None:
+        """Make connection tests of an endpoint (identifier or ARN) end ``failed``."""
+        key = "endpoint_arn" if endpoint.startswith("arn:") else "endpoint_id"
+        self._call("POST", "/faults/fail-connection", {key: endpoint, "message": message})
+
+    def deny(self, operation: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``operation`` (e.g. ``s3:ListObjectsV2``)
+        with AccessDenied."""
+        self._call("POST", "/faults/deny", {"operation": operation, "times": times})
+
     def fail_rollback(self, stack_name: str, reason: str | None = None) -> None:
         """Fail the stack's next update and its rollback: it ends UPDATE_ROLLBACK_FAILED."""
         self._call("POST", "/faults/fail-rollback", {"stack_name": stack_name, "reason": reason})

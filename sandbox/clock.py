@@ -24,6 +24,11 @@ TABLE_FULL_LOAD = 15.0
 STACK_OPERATION = 10.0
 STACK_ROLLBACK = 6.0
 CHANGE_SET_CREATE = 3.0
+# Shorter than a stack's resource phase, so a stack completes only once its instances are
+# available, as CloudFormation's DMS handler waits for them.
+INSTANCE_CREATE = 6.0
+INSTANCE_MODIFY = 4.0
+CONNECTION_TEST = 3.0
 
 
 @dataclass(order=True)

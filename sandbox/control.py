@@ -15,6 +15,12 @@ DEFAULT_ROLLBACK_FAILURE = (
     "(HandlerErrorCode: GeneralServiceException)"
 )
 
+# The shape of a failed DMS connection test's LastFailureMessage.
+DEFAULT_CONNECTION_FAILURE = (
+    "Test connection failed for endpoint. Application-Status: 1020912, Application-Message: "
+    "Cannot connect to the endpoint (injected), Application-Detailed-Message: timeout expired"
+)
+
 
 class ControlError(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -42,6 +48,13 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
     with STATE.lock:
         if route == "/health":
             return 200, {"ok": True, "time_scale": STATE.clock.time_scale}
+        if route == "/time-scale" and method == "POST":
+            scale = float(_require(body, "time_scale"))
+            if scale < 0:
+                raise ControlError(400, "time_scale must be >= 0")
+            previous = STATE.clock.time_scale
+            STATE.clock.time_scale = scale
+            return 200, {"time_scale": scale, "previous": previous}
         if route == "/reset" and method == "POST":
             STATE.reset()
             return 200, {"ok": True}
@@ -80,6 +93,15 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
         if route == "/faults/fail-rollback" and method == "POST":
             reason = body.get("reason") or DEFAULT_ROLLBACK_FAILURE
             faults.failed_rollbacks[_require(body, "stack_name")] = reason
+            return 200, faults.to_dict()
+        if route == "/faults/fail-connection" and method == "POST":
+            endpoint = body.get("endpoint_arn") or body.get("endpoint_id")
+            if not endpoint:
+                raise ControlError(400, "missing field 'endpoint_id' or 'endpoint_arn'")
+            faults.failing_connections[endpoint] = body.get("message") or DEFAULT_CONNECTION_FAILURE
+            return 200, faults.to_dict()
+        if route == "/faults/deny" and method == "POST":
+            faults.denials[_require(body, "operation")] = int(body.get("times", 1))
             return 200, faults.to_dict()
         if route == "/bootstrap" and method == "POST":
             from sandbox.bootstrap import bootstrap

@@ -28,6 +28,10 @@ class Faults:
     held_stacks: set[str] = field(default_factory=set)
     # Stack name -> reason the rollback of its next (failing) update fails.
     failed_rollbacks: dict[str, str] = field(default_factory=dict)
+    # Endpoint identifier or ARN -> failure message of its connection tests.
+    failing_connections: dict[str, str] = field(default_factory=dict)
+    # Operation name ("ListObjectsV2", or "s3:ListObjectsV2") -> calls left to deny.
+    denials: dict[str, int] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.throttles.clear()
@@ -37,6 +41,8 @@ class Faults:
         self.held_loads.clear()
         self.held_stacks.clear()
         self.failed_rollbacks.clear()
+        self.failing_connections.clear()
+        self.denials.clear()
 
     def take_throttle(self, service: str, operation: str) -> Throttle | None:
         """Consume one throttle for the call, if any is armed."""
@@ -48,6 +54,16 @@ class Faults:
                     del self.throttles[key]
                 return throttle
         return None
+
+    def take_denial(self, service: str, operation: str) -> bool:
+        """Consume one AccessDenied for the call, if any is armed."""
+        for key in (f"{service}:{operation}", operation):
+            if self.denials.get(key, 0) > 0:
+                self.denials[key] -= 1
+                if self.denials[key] == 0:
+                    del self.denials[key]
+                return True
+        return False
 
     def take_failed_stack_update(self, stack_name: str) -> str | None:
         return self.failed_stack_updates.pop(stack_name, None)
@@ -64,4 +80,6 @@ class Faults:
             "held_loads": sorted(self.held_loads),
             "held_stacks": sorted(self.held_stacks),
             "failed_rollbacks": dict(self.failed_rollbacks),
+            "failing_connections": dict(self.failing_connections),
+            "denials": dict(self.denials),
         }

@@ -46,6 +46,12 @@ class SandboxApp:
                 status, headers, body = errors.throttle_response(call["protocol"], throttle.code)
                 start_response(f"{status} Error", headers)
                 return [body]
+            if STATE.faults.take_denial(call["service"], call["operation"]):
+                status, headers, body = errors.access_denied_response(
+                    call["protocol"], call["service"], call["operation"]
+                )
+                start_response(f"{status} Error", headers)
+                return [body]
             return self._forward(environ, start_response)
 
     def _forward(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:

@@ -42,7 +42,7 @@ class StartError(RuntimeError):
 
 def _dag_parsed(api: AirflowApi) -> bool:
     try:
-        return not api.get_dag(DAG_ID)["has_import_errors"]
+        return not api.get_dag(DAG_ID).has_import_errors
     except NotFoundError:
         return False
 

@@ -11,24 +11,33 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from dms_deploy.airflow_api import TERMINAL_RUN_STATES, AirflowApi
+if TYPE_CHECKING:  # the client is slow to import; `dmsctl trigger` imports it when it runs
+    from airflow_client.client import TaskInstanceResponse
+
+    from dms_deploy.airflow_api import AirflowApi
 
 PLAN_TASK = "check_state"
+TERMINAL_RUN_STATES = frozenset({"success", "failed"})
 TiKey = tuple[str, int]
 
 
-def ti_key(ti: dict[str, Any]) -> TiKey:
-    return ti["task_id"], int(ti.get("map_index", -1))
+def ti_key(ti: TaskInstanceResponse) -> TiKey:
+    return ti.task_id, ti.map_index
 
 
-def ti_label(ti: dict[str, Any]) -> str:
+def state_of(ti: TaskInstanceResponse) -> str | None:
+    """The state as Airflow names it (`failed`), not as the enum prints (`State.FAILED`)."""
+    return ti.state.value if ti.state is not None else None
+
+
+def ti_label(ti: TaskInstanceResponse) -> str:
     """`task_id` or `task_id[i]`, plus the rendered map index (a team) when it has one."""
     task_id, index = ti_key(ti)
     if index < 0:
         return task_id
-    rendered = ti.get("rendered_map_index")
+    rendered = ti.rendered_map_index
     name = f" ({rendered})" if rendered and rendered != str(index) else ""
     return f"{task_id}[{index}]{name}"
 
@@ -78,16 +87,16 @@ class RunFollower:
     def print(self, line: str) -> None:
         print(line, file=self.out or sys.stdout, flush=True)
 
-    def poll(self) -> tuple[str, list[dict[str, Any]]]:
+    def poll(self) -> tuple[str, list[TaskInstanceResponse]]:
         """One look at the run: print the changes, return the run state and its tasks."""
         # The run first: once it is terminal, the task states read after it are final.
-        state = self.api.get_run(self.dag_id, self.run_id)["state"]
+        state = self.api.get_run(self.dag_id, self.run_id).state.value
         tis = sorted(self.api.task_instances(self.dag_id, self.run_id), key=ti_key)
         for ti in tis:
-            if self.states.get(ti_key(ti), "unseen") != ti.get("state"):
-                self.states[ti_key(ti)] = ti.get("state")
-                self.print(f"{ti_label(ti)} {ti.get('state') or 'none'}")
-            if ti["task_id"] == PLAN_TASK and ti.get("state") == "success":
+            if self.states.get(ti_key(ti), "unseen") != state_of(ti):
+                self.states[ti_key(ti)] = state_of(ti)
+                self.print(f"{ti_label(ti)} {state_of(ti) or 'none'}")
+            if ti.task_id == PLAN_TASK and state_of(ti) == "success":
                 self.show_plan()
         return state, tis
 
@@ -100,7 +109,7 @@ class RunFollower:
             for line in plan_summary(checked):
                 self.print(line)
 
-    def follow(self, timeout_seconds: float) -> tuple[str, list[dict[str, Any]]]:
+    def follow(self, timeout_seconds: float) -> tuple[str, list[TaskInstanceResponse]]:
         """Poll until the run ends or the timeout passes; the last state and tasks."""
         deadline = self.clock() + timeout_seconds
         while True:
@@ -109,14 +118,14 @@ class RunFollower:
                 return state, tis
             self.sleep(self.poll_seconds)
 
-    def report_failures(self, tis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def report_failures(self, tis: list[TaskInstanceResponse]) -> list[TaskInstanceResponse]:
         """Print every failed task with the error lines of its last try."""
-        failed = [ti for ti in tis if ti.get("state") == "failed"]
+        failed = [ti for ti in tis if state_of(ti) == "failed"]
         for ti in failed:
-            self.print(f"FAILED {ti_label(ti)} (try {ti.get('try_number')})")
+            self.print(f"FAILED {ti_label(ti)} (try {ti.try_number})")
             task_id, index = ti_key(ti)
             reasons = self.api.failure_lines(
-                self.dag_id, self.run_id, task_id, index, int(ti.get("try_number") or 1)
+                self.dag_id, self.run_id, task_id, index, ti.try_number or 1
             )
             for line in reasons[-10:]:
                 self.print(f"  {line}")

@@ -11,6 +11,7 @@ the change's ``Replacement`` is ``Conditional``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sandbox.cfn import schemas
@@ -28,10 +29,11 @@ def references(value: Any) -> set[str]:
                 found.add(str(target))
             elif key == "Fn::Sub":
                 text = inner[0] if isinstance(inner, list) else inner
+                # Names defined by Fn::Sub's own variable map are not references.
+                local = set(inner[1]) if isinstance(inner, list) and len(inner) > 1 else set()
                 if isinstance(text, str):
-                    import re
-
-                    found |= {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                    subs = {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                    found |= subs - local
                 if isinstance(inner, list) and len(inner) > 1:
                     found |= references(inner[1])
             else:
@@ -64,13 +66,13 @@ def dependency_order(resources: dict[str, Any]) -> list[str]:
     return ordered
 
 
-def _resolve_params(value: Any, params: dict[str, Any]) -> Any:
+def resolve_params(value: Any, params: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         if set(value) == {"Ref"} and value["Ref"] in params:
             return params[value["Ref"]]
-        return {k: _resolve_params(v, params) for k, v in value.items()}
+        return {k: resolve_params(v, params) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve_params(v, params) for v in value]
+        return [resolve_params(v, params) for v in value]
     return value
 
 
@@ -111,8 +113,8 @@ def compute(
         replacement = "False"
         for prop in sorted(set(old_props) | set(new_props)):
             raw_old, raw_new = old_props.get(prop), new_props.get(prop)
-            old_v = _resolve_params(raw_old, old_params)
-            new_v = _resolve_params(raw_new, new_params)
+            old_v = resolve_params(raw_old, old_params)
+            new_v = resolve_params(raw_new, new_params)
             attribute = "Tags" if prop == "Tags" else "Properties"
             if old_v != new_v:
                 recreate = schemas.requires_replacement(rtype, prop, old_v, new_v)

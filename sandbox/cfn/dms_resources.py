@@ -22,7 +22,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.dms.models import DatabaseMigrationServiceBackend, dms_backends
 
 from sandbox.cfn import schemas
-from sandbox.dms import api, runtime
+from sandbox.dms import api, connections, instances, runtime
 
 
 def _backend(account_id: str, region_name: str) -> DatabaseMigrationServiceBackend:
@@ -114,6 +114,9 @@ class DmsResource(CloudFormationModel):
     def delete(self, account_id: str, region_name: str) -> None:
         self.destroy()
 
+    def finish_delete(self) -> None:
+        """CloudFormation reports DELETE_COMPLETE only once the resource is gone."""
+
     @classmethod
     def precheck_update(cls, original: DmsResource, replacing: bool) -> tuple[str, str] | None:
         """(error code, message) if AWS would refuse this update; checked before any change."""
@@ -161,24 +164,7 @@ class ReplicationInstance(DmsResource):
 
     @classmethod
     def create(cls, backend: DatabaseMigrationServiceBackend, props: dict[str, Any]) -> DmsResource:
-        instance = backend.create_replication_instance(
-            replication_instance_identifier=props["ReplicationInstanceIdentifier"],
-            replication_instance_class=props["ReplicationInstanceClass"],
-            allocated_storage=props.get("AllocatedStorage"),
-            vpc_security_group_ids=props.get("VpcSecurityGroupIds"),
-            availability_zone=props.get("AvailabilityZone"),
-            replication_subnet_group_identifier=props.get("ReplicationSubnetGroupIdentifier"),
-            preferred_maintenance_window=props.get("PreferredMaintenanceWindow"),
-            multi_az=props.get("MultiAZ", False),
-            engine_version=props.get("EngineVersion"),
-            auto_minor_version_upgrade=props.get("AutoMinorVersionUpgrade", True),
-            tags=_tags(props),
-            kms_key_id=props.get("KmsKeyId"),
-            publicly_accessible=props.get("PubliclyAccessible", True),
-            dns_name_servers=props.get("DnsNameServers"),
-            resource_identifier=props.get("ResourceIdentifier"),
-            network_type=props.get("NetworkType"),
-        )
+        instance = instances.create(backend, props)
         return cls(backend, props, instance.arn)
 
     @property
@@ -194,22 +180,11 @@ class ReplicationInstance(DmsResource):
         return ",".join(instance.public_ip_addresses)
 
     def modify(self, props: dict[str, Any]) -> None:
-        self.backend.modify_replication_instance(
-            replication_instance_arn=self.arn,
-            allocated_storage=props.get("AllocatedStorage"),
-            apply_immediately=True,
-            replication_instance_class=props.get("ReplicationInstanceClass"),
-            vpc_security_group_ids=props.get("VpcSecurityGroupIds"),
-            preferred_maintenance_window=props.get("PreferredMaintenanceWindow"),
-            multi_az=props.get("MultiAZ"),
-            engine_version=props.get("EngineVersion"),
-            auto_minor_version_upgrade=props.get("AutoMinorVersionUpgrade"),
-            allow_major_version_upgrade=props.get("AllowMajorVersionUpgrade"),
-            network_type=props.get("NetworkType"),
-        )
+        instances.modify(self.backend, self.arn, props)
 
     def destroy(self) -> None:
         self.backend.replication_instances.pop(self.arn, None)
+        connections.drop(self.backend, instance_arn=self.arn)
 
 
 # CloudFormation property names that differ from the DMS API's.
@@ -290,6 +265,7 @@ class Endpoint(DmsResource):
         )
         if endpoint:
             self.backend.endpoints.pop(endpoint.endpoint_identifier, None)
+        connections.drop(self.backend, endpoint_arn=self.arn)
 
 
 class ReplicationTask(DmsResource):
@@ -317,9 +293,16 @@ class ReplicationTask(DmsResource):
         api.modify_task(self.backend, self.arn, props)
 
     def destroy(self) -> None:
-        task = self.backend.replication_tasks.pop(self.arn, None)
-        if task is not None:
-            runtime.runtime(task).generation += 1  # cancel its pending loads and CDC
+        # Deleted as DeleteReplicationTask deletes: "deleting" for a while, then gone. Only
+        # this resource's own task is removed, never another one under the same ARN.
+        task = self.backend.replication_tasks.get(self.arn)
+        if task is not None and task.status != "deleting":
+            runtime.force_delete(self.backend, task)
+
+    def finish_delete(self) -> None:
+        task = self.backend.replication_tasks.get(self.arn)
+        if task is not None and task.status == "deleting":
+            del self.backend.replication_tasks[self.arn]
 
     @classmethod
     def precheck_update(cls, original: DmsResource, replacing: bool) -> tuple[str, str] | None:

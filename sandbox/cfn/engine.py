@@ -23,11 +23,13 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 
 from sandbox import clock as durations
 from sandbox.cfn import changes as change_sets
-from sandbox.cfn.dms_resources import DMS_RESOURCE_TYPES
+from sandbox.cfn import exports
+from sandbox.cfn.dms_resources import DMS_RESOURCE_TYPES, DmsResource
 from sandbox.state import STATE
 
 _operations = itertools.count(1)
@@ -59,6 +61,9 @@ def _event(
     status: str,
     reason: str | None = None,
 ) -> None:
+    if logical_id != stack.name:
+        # Each resource has its own status, as DescribeStackResources shows it.
+        resource_status(stack)[logical_id] = status
     stack.events.append(
         Event(
             stack_id=stack.stack_id,
@@ -71,6 +76,12 @@ def _event(
             resource_properties=None,
         )
     )
+
+
+def resource_status(stack: Stack) -> dict[str, str]:
+    if not hasattr(stack, "sandbox_resource_status"):
+        stack.sandbox_resource_status = {}
+    return stack.sandbox_resource_status  # type: ignore[no-any-return]
 
 
 def _stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
@@ -286,6 +297,10 @@ def run_update(
     creating = stack.status == "REVIEW_IN_PROGRESS"
     verb = "CREATE" if creating else "UPDATE"
     _stack_event(stack, f"{verb}_IN_PROGRESS", "User Initiated")
+    if not creating:
+        # DescribeStacks' LastUpdatedTime: when the stack was last updated.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html
+        stack.last_updated_time = utcnow()
 
     refusal = None
     injected = STATE.faults.take_failed_stack_update(stack.name)
@@ -302,6 +317,12 @@ def run_update(
     if refusal is None and rollback_failure is not None:
         # fail_rollback: the update itself must fail for a rollback to happen at all.
         refusal = (first["LogicalResourceId"], first["ResourceType"], "Injected failure")
+    if refusal is None and not creating:
+        conflict = exports.update_conflict(
+            stack, backend, Stack.parse_template(template), parameters or {}, rows
+        )
+        if conflict:
+            refusal = (stack.name, "AWS::CloudFormation::Stack", conflict)
     if refusal is None:
         new_dict = Stack.parse_template(template)
         ordered = dict(
@@ -315,9 +336,17 @@ def run_update(
         # so Fn::ImportValue would fail; AWS resolves imports account-wide.
         stack.cross_stack_resources = backend.exports
         stack.resource_map.cross_stack_resources = backend.exports
+        # moto swaps in the new template and parameters before it can fail; a rollback must
+        # leave the stack's template and parameters exactly as they were (no phantom
+        # parameter that breaks every later update).
+        saved = {
+            k: (v.copy() if isinstance(v, dict | list) else v)
+            for k, v in vars(stack.resource_map).items()
+        }
         try:
             stack.resource_map.update(new_dict, parameters or None)
         except Exception as exc:  # a failure moto raised midway: report it, as AWS would
+            vars(stack.resource_map).update(saved)
             refusal = (stack.name, "AWS::CloudFormation::Stack", f"{exc}")
     if refusal is not None:
         _schedule_rollback(stack, verb, *refusal, rollback_failure=rollback_failure)
@@ -399,6 +428,11 @@ def _schedule_rollback(
                 "Rollback requested by user.",
             )
             return
+        if logical_id == stack.name:
+            # A stack-level refusal (an export in use): the rollback names the reason.
+            _stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", f"Update canceled. {reason}")
+            return
+        _event(stack, logical_id, physical, rtype, "UPDATE_IN_PROGRESS")
         _event(stack, logical_id, physical, rtype, "UPDATE_FAILED", reason)
         _stack_event(
             stack,
@@ -504,7 +538,9 @@ def update_stack(
     _check_not_busy(stack)
     resolved = self._resolve_update_parameters(instance=stack, incoming_params=parameters)
     rows = _rows_for(stack, template, resolved)
-    if _no_changes(stack, template, resolved, rows):
+    # New stack tags are an update too (they propagate to the resources).
+    retagged = tags is not None and dict(tags) != dict(stack.tags or {})
+    if not retagged and _no_changes(stack, template, resolved, rows):
         raise ValidationError(stack.stack_id, message="No updates are to be performed.")
     run_update(self, stack, template, resolved, rows, role_arn, tags)
     return stack
@@ -519,12 +555,54 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
     stack.sandbox_operation = None
     _stack_event(stack, "DELETE_IN_PROGRESS", "User Initiated")
 
-    def deleted(_: float) -> None:
-        for logical_id, physical_id, rtype in reversed(_resource_rows(stack)):
-            _event(stack, logical_id, physical_id, rtype, "DELETE_COMPLETE")
-        _original["delete_stack"](self, stack.stack_id)
+    in_use = exports.delete_conflict(self, stack)
+    if in_use:
 
-    _schedule(stack, [(durations.STACK_OPERATION, deleted)])
+        def refused(_: float) -> None:
+            _stack_event(stack, "DELETE_FAILED", in_use)
+
+        _schedule(stack, [(durations.STACK_OPERATION / 2, refused)])
+        return
+
+    rows: list[tuple[str, str, str]] = []
+    deleting: list[DmsResource] = []
+
+    def resources_deleted(_: float) -> None:
+        # CloudFormation reports a resource DELETE_COMPLETE only once it is really gone (a
+        # task's "deleting" has ended), so resources are deleted well before the stack is.
+        rows[:] = _resource_rows(stack)
+        for logical_id, physical_id, rtype in reversed(rows):
+            _event(stack, logical_id, physical_id, rtype, "DELETE_IN_PROGRESS")
+            resource = stack.resource_map._parsed_resources.get(logical_id)
+            if isinstance(resource, DmsResource):
+                # Kept in the resource map (outputs still resolve until the stack is gone);
+                # moto's delete at the end finds them already deleted.
+                resource.destroy()
+                deleting.append(resource)
+
+    def deleted(_: float) -> None:
+        for resource in deleting:
+            resource.finish_delete()
+        for logical_id, physical_id, rtype in reversed(rows):
+            _event(stack, logical_id, physical_id, rtype, "DELETE_COMPLETE")
+        seen = len(stack.events)
+        _original["delete_stack"](self, stack.stack_id)
+        # moto's delete writes its own stack DELETE_IN_PROGRESS: one is already there.
+        stack.events[seen:] = [
+            e
+            for e in stack.events[seen:]
+            if not (
+                e.logical_resource_id == stack.name and e.resource_status == "DELETE_IN_PROGRESS"
+            )
+        ]
+
+    _schedule(
+        stack,
+        [
+            (durations.STACK_OPERATION / 2, resources_deleted),
+            (durations.STACK_OPERATION / 2, deleted),
+        ],
+    )
 
 
 # --- change sets ------------------------------------------------------------------------------
@@ -555,7 +633,17 @@ def create_change_set(
     change_set = self.change_sets[change_set_id]
     stack = self.stacks[stack_id]
     rows = _rows_for(stack, template, parameters)
-    empty = change_set_type == "UPDATE" and _no_changes(stack, template, parameters, rows)
+    # Tags given in the request (moto sees {} either way): a change of the stack's tags alone
+    # is a change; no Tags leaves the stack's tags as they are.
+    change_set.sandbox_tags_given = _REQUEST["tags_given"]
+    retagged = change_set.sandbox_tags_given and dict(change_set.tags or {}) != dict(
+        stack.tags or {}
+    )
+    empty = (
+        change_set_type == "UPDATE"
+        and not retagged
+        and _no_changes(stack, template, parameters, rows)
+    )
     # moto's response wraps each entry as {Type: Resource, ResourceChange: entry}.
     change_set.changes = [_Shape(r) for r in rows]
     change_set.sandbox_rows = rows
@@ -607,7 +695,7 @@ def execute_change_set(
         parameters,
         change_set.sandbox_rows,
         change_set.role_arn,
-        change_set.tags,
+        change_set.tags if change_set.sandbox_tags_given else None,
     )
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
 
@@ -630,12 +718,72 @@ def change_set_parameters(stack: Stack, change_set: Any) -> dict[str, Any]:
     return change_sets.template_parameters(template, change_set.parameters or {})
 
 
+# What the backend cannot see of the request being served (requests are serialised).
+_REQUEST: dict[str, Any] = {"tags_given": False}
+
+
 def _response_create_change_set(self: CloudFormationResponse) -> Any:
+    _REQUEST["tags_given"] = self._get_param("Tags") is not None
     # ChangeSetType defaults to UPDATE on AWS (moto defaults to CREATE).
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html
     if not self._get_param("ChangeSetType"):
         self.params["ChangeSetType"] = "UPDATE"
     return _original["response_create_change_set"](self)
+
+
+def _response_list_change_sets(self: CloudFormationResponse) -> ActionResult:
+    # ListChangeSets lists the change sets of the named stack only.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListChangeSets.html
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    found = [
+        c for c in self.cloudformation_backend.change_sets.values() if c.stack_id == stack.stack_id
+    ]
+    return ActionResult({"Summaries": found})
+
+
+def _response_get_template(self: CloudFormationResponse) -> ActionResult:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html
+    template = self.cloudformation_backend.get_template(self._get_param("StackName"))
+    return ActionResult({"TemplateBody": template, "StagesAvailable": ["Original", "Processed"]})
+
+
+def _response_list_stack_resources(self: CloudFormationResponse) -> ActionResult:
+    stack, resources = self.cloudformation_backend.list_stack_resources(
+        self._get_param("StackName")
+    )
+    statuses = resource_status(stack)
+    summaries = []
+    for resource in resources:
+        logical_id = getattr(resource, "logical_resource_id", "")
+        summaries.append(
+            {
+                "ResourceStatus": statuses.get(logical_id, "CREATE_COMPLETE"),
+                "LogicalResourceId": logical_id,
+                "LastUpdatedTimestamp": getattr(stack, "last_updated_time", stack.creation_time),
+                "PhysicalResourceId": getattr(resource, "physical_resource_id", ""),
+                "ResourceType": getattr(resource, "cf_resource_type", ""),
+            }
+        )
+    return ActionResult({"StackResourceSummaries": summaries})
+
+
+def _resource_dto(original: Callable[..., None]) -> Callable[..., None]:
+    def init(self: Any, stack: Stack, resource: Any) -> None:
+        original(self, stack, resource)
+        self.resource_status = resource_status(stack).get(
+            self.logical_resource_id or "", self.resource_status
+        )
+
+    return init
+
+
+def _response_set_stack_policy(self: CloudFormationResponse) -> Any:
+    # A policy URL is read like a template URL; its errors name StackPolicyURL.
+    try:
+        return _original["response_set_stack_policy"](self)
+    except ValidationError as exc:
+        message = str(getattr(exc, "message", exc)).replace("TemplateURL", "StackPolicyURL")
+        raise ValidationError(message=message) from exc
 
 
 # --- installation -----------------------------------------------------------------------------
@@ -655,12 +803,23 @@ def install() -> None:
         names.update({t: c.NAME_PROPERTY for t, c in DMS_RESOURCE_TYPES.items()})
         return names
 
+    exports.install()
     parsing.get_model_map = get_model_map  # type: ignore[assignment]
     parsing.get_name_type_map = get_name_type_map  # type: ignore[assignment]
     for name in ("create_stack", "delete_stack", "create_change_set"):
         _original[name] = getattr(CloudFormationBackend, name)
     _original["response_create_change_set"] = CloudFormationResponse.create_change_set
     CloudFormationResponse.create_change_set = _response_create_change_set  # type: ignore[method-assign]
+    from moto.cloudformation import responses as cfn_responses
+
+    _original["response_set_stack_policy"] = CloudFormationResponse.set_stack_policy
+    CloudFormationResponse.set_stack_policy = _response_set_stack_policy  # type: ignore[method-assign]
+    CloudFormationResponse.list_change_sets = _response_list_change_sets  # type: ignore[method-assign]
+    CloudFormationResponse.get_template = _response_get_template  # type: ignore[method-assign]
+    CloudFormationResponse.list_stack_resources = _response_list_stack_resources  # type: ignore[method-assign]
+    cfn_responses.StackResourceDTO.__init__ = _resource_dto(  # type: ignore[method-assign]
+        cfn_responses.StackResourceDTO.__init__
+    )
     CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = update_stack  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign]

@@ -22,6 +22,10 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 
 MAX_INLINE_TEMPLATE_BYTES = 51_200
+# A template read from S3 may be up to 1 MB; AWS answers a larger one with a ValidationError
+# ("Template may not exceed 1048576 bytes in size.", the wording AWS used for the old
+# 460,800-byte limit).
+MAX_S3_TEMPLATE_BYTES = 1_048_576
 
 # <bucket>.s3.amazonaws.com, <bucket>.s3.<region>.amazonaws.com, <bucket>.s3-<region>...,
 # <bucket>.s3.dualstack.<region>...; the bucket is everything before the last ".s3" label.
@@ -84,6 +88,10 @@ def read_template_url(url: str, account_id: str, partition: str, own_host: str |
         raise ValidationError(message=INACCESSIBLE_OBJECT) from exc
     if found is None or getattr(found, "value", None) is None:
         raise ValidationError(message=INACCESSIBLE_OBJECT)
+    if len(found.value) > MAX_S3_TEMPLATE_BYTES:
+        raise ValidationError(
+            message=f"Template may not exceed {MAX_S3_TEMPLATE_BYTES} bytes in size."
+        )
     return found.value.decode("utf-8")
 
 

@@ -21,13 +21,17 @@ from moto.dms.exceptions import (
 from moto.dms.models import DatabaseMigrationServiceBackend, FakeReplicationTask
 from moto.dms.responses import DatabaseMigrationServiceResponse
 
-from sandbox.dms import runtime
+from sandbox.dms import connections, instances, runtime
 from sandbox.dms.table_mappings import InvalidTableMappings, parse
 
 
 class InvalidParameterValueException(DmsClientError):
     def __init__(self, message: str) -> None:
         super().__init__("InvalidParameterValueException", message)
+
+
+# DMS's wording for a taken identifier, as moto's own tests expect it too.
+ALREADY_EXISTS = "The resource you are attempting to create already exists."
 
 
 def resource_id() -> str:
@@ -53,7 +57,7 @@ def _endpoint_by_arn(backend: DatabaseMigrationServiceBackend, arn: str) -> Any:
 def get_task(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicationTask:
     task = backend.replication_tasks.get(arn)
     if task is None:
-        raise ResourceNotFoundFault("Replication Task not found")
+        raise ResourceNotFoundFault("Replication task could not be found.")
     return task
 
 
@@ -63,9 +67,7 @@ def get_task(backend: DatabaseMigrationServiceBackend, arn: str) -> FakeReplicat
 def create_task(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]) -> Any:
     identifier = params["ReplicationTaskIdentifier"]
     if any(t.id == identifier for t in backend.replication_tasks.values()):
-        raise ResourceAlreadyExistsFault(
-            f"The replication task identifier {identifier} already exists"
-        )
+        raise ResourceAlreadyExistsFault(ALREADY_EXISTS)
     _endpoint_by_arn(backend, params["SourceEndpointArn"])
     _endpoint_by_arn(backend, params["TargetEndpointArn"])
     if params["ReplicationInstanceArn"] not in backend.replication_instances:
@@ -84,6 +86,11 @@ def create_task(backend: DatabaseMigrationServiceBackend, params: dict[str, Any]
     )
     suffix = params.get("ResourceIdentifier") or resource_id()
     task.arn = f"arn:aws:dms:{backend.region_name}:{backend.account_id}:task:{suffix}"
+    if task.arn in backend.replication_tasks:
+        # A ResourceIdentifier names one resource only; reusing it never takes over the ARN.
+        raise ResourceAlreadyExistsFault(
+            f"ResourceIdentifier {suffix} is already in use by another replication task"
+        )
     task.task_data = params.get("TaskData")
     backend.replication_tasks[task.arn] = task
     if params.get("Tags"):
@@ -112,7 +119,7 @@ def modify_task(backend: DatabaseMigrationServiceBackend, arn: str, params: dict
         and new_id != task.id
         and any(t.id == new_id for t in backend.replication_tasks.values())
     ):
-        raise ResourceAlreadyExistsFault(f"The replication task identifier {new_id} already exists")
+        raise ResourceAlreadyExistsFault(ALREADY_EXISTS)
     runtime.modify(task, {attr: params.get(key) for key, attr in MODIFIABLE_TASK_FIELDS.items()})
     return task
 
@@ -160,6 +167,7 @@ def modify_endpoint(backend: DatabaseMigrationServiceBackend, params: dict[str, 
     if endpoint.endpoint_identifier != old_identifier:
         backend.endpoints.pop(old_identifier, None)
         backend.endpoints[endpoint.endpoint_identifier] = endpoint
+    connections.retest_endpoint(backend, endpoint.endpoint_arn)
     return endpoint
 
 
@@ -208,6 +216,17 @@ class ResponseMethods:
         task = get_task(self.dms_backend, body["ReplicationTaskArn"])
         runtime.start(self.dms_backend, task, body.get("StartReplicationTaskType", ""))
         return json.dumps({"ReplicationTask": runtime.describe(task)})
+
+    def reload_tables(self) -> str:
+        body = self._json_body()
+        task = get_task(self.dms_backend, body["ReplicationTaskArn"])
+        runtime.reload_tables(
+            self.dms_backend,
+            task,
+            body.get("TablesToReload") or [],
+            body.get("ReloadOption") or "data-reload",
+        )
+        return json.dumps({"ReplicationTaskArn": task.arn})
 
     def stop_replication_task(self) -> str:
         task = get_task(self.dms_backend, self._json_body()["ReplicationTaskArn"])
@@ -301,12 +320,13 @@ class ResponseMethods:
                 f"{', '.join(in_use)}"
             )
         self.dms_backend.endpoints.pop(endpoint.endpoint_identifier, None)
+        connections.drop(self.dms_backend, endpoint_arn=arn)
         endpoint.status = "deleting"
         return json.dumps({"Endpoint": _endpoint_dict(endpoint)})
 
     def describe_replication_instances(self) -> str:
         body = self._json_body()
-        instances = _filter(
+        found = _filter(
             list(self.dms_backend.replication_instances.values()),
             body.get("Filters"),
             {
@@ -316,10 +336,47 @@ class ResponseMethods:
                 "engine-version": lambda i: [i.engine_version],
             },
         )
-        if body.get("Filters") and not instances:
+        if body.get("Filters") and not found:
             raise ResourceNotFoundFault("No replication instances found matching filters")
-        page, marker = _page(instances, body)
-        result: dict[str, Any] = {"ReplicationInstances": [i.to_dict() for i in page]}
+        page, marker = _page(found, body)
+        result: dict[str, Any] = {"ReplicationInstances": [instances.describe(i) for i in page]}
+        if marker:
+            result["Marker"] = marker
+        return json.dumps(result)
+
+    def create_replication_instance(self) -> str:
+        instance = instances.create(self.dms_backend, self._json_body())
+        return json.dumps({"ReplicationInstance": instances.describe(instance)})
+
+    def modify_replication_instance(self) -> str:
+        body = self._json_body()
+        instance = instances.modify(self.dms_backend, body["ReplicationInstanceArn"], body)
+        return json.dumps({"ReplicationInstance": instances.describe(instance)})
+
+    def delete_replication_instance(self) -> str:
+        arn = self._json_body()["ReplicationInstanceArn"]
+        instance = instances.delete(self.dms_backend, arn)
+        return json.dumps({"ReplicationInstance": instances.describe(instance)})
+
+    def test_connection(self) -> str:
+        body = self._json_body()
+        connection = connections.test(
+            self.dms_backend, body["ReplicationInstanceArn"], body["EndpointArn"]
+        )
+        return json.dumps({"Connection": connection.to_dict()})
+
+    def describe_connections(self) -> str:
+        body = self._json_body()
+        found = _filter(
+            connections.all_connections(self.dms_backend),
+            body.get("Filters"),
+            {
+                "endpoint-arn": lambda c: [c.endpoint_arn],
+                "replication-instance-arn": lambda c: [c.instance_arn],
+            },
+        )
+        page, marker = _page(found, body)
+        result: dict[str, Any] = {"Connections": [c.to_dict() for c in page]}
         if marker:
             result["Marker"] = marker
         return json.dumps(result)
@@ -409,4 +466,5 @@ def install() -> None:
     DatabaseMigrationServiceBackend.create_endpoint = _active_endpoint(  # type: ignore[method-assign]
         DatabaseMigrationServiceBackend.create_endpoint
     )
+    instances.install()
     DatabaseMigrationServiceResponse._sandbox_installed = True  # type: ignore[attr-defined]

@@ -57,6 +57,14 @@ class TableRun:
     reloaded: bool = False
     last_update: float = 0.0
 
+    def rows_at(self, now: float) -> int:
+        """Rows loaded so far: a table in ``Full load`` counts up towards its total."""
+        if self.state != FULL_LOAD or self.full_load_start is None:
+            return self.full_load_rows
+        duration = STATE.clock.scaled(durations.TABLE_FULL_LOAD) or 1.0
+        fraction = min(max((now - self.full_load_start) / duration, 0.0), 0.99)
+        return int(_rows(self) * fraction)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "SchemaName": self.schema,
@@ -69,7 +77,7 @@ class TableRun:
             "AppliedDeletes": self.deletes,
             "AppliedUpdates": self.updates,
             "AppliedDdls": self.ddls,
-            "FullLoadRows": self.full_load_rows,
+            "FullLoadRows": self.rows_at(STATE.clock.now()),
             "FullLoadCondtnlChkFailedRows": 0,
             "FullLoadErrorRows": 0,
             "FullLoadReloaded": self.reloaded,
@@ -178,12 +186,18 @@ def delete(backend: Any, task: Any) -> None:
         raise InvalidResourceStateFault(
             f"Replication task {task.id} is {task.status}; stop it before deleting it."
         )
+    force_delete(backend, task)
+
+
+def force_delete(backend: Any, task: Any) -> None:
+    """``deleting`` now (pending loads and CDC cancelled), gone after a while."""
     rt = runtime(task)
     rt.generation += 1
     task.status = "deleting"
 
     def gone(_: float) -> None:
-        backend.replication_tasks.pop(task.arn, None)
+        if backend.replication_tasks.get(task.arn) is task:
+            del backend.replication_tasks[task.arn]
 
     STATE.clock.after(durations.TASK_DELETE, gone)
 
@@ -301,13 +315,12 @@ def _begin_replication(
     loads_data = task.migration_type in ("full-load", "full-load-and-cdc")
     for key, sel in wanted.items():
         old = previous.get(key)
-        keep = (
-            start_type == RESUME_PROCESSING
-            and old is not None
-            and old.state == TABLE_COMPLETED
-            and (old.target_schema, old.target_table) == (sel.target_schema, sel.target_table)
-        )
+        # resume-processing keeps a table that finished loading, even if only its target name
+        # changed: DMS goes on replicating its changes, into the new name, without a full load.
+        # Only a table new to the mapping (or whose load did not finish) is loaded.
+        keep = start_type == RESUME_PROCESSING and old is not None and old.state == TABLE_COMPLETED
         if keep:
+            old.target_schema, old.target_table = sel.target_schema, sel.target_table
             rt.tables[key] = old
             continue
         table = TableRun(sel.schema, sel.table, sel.target_schema, sel.target_table, last_update=at)
@@ -321,19 +334,61 @@ def _begin_replication(
     if to_load:
         rt.full_load_start = at
         rt.full_load_finish = None
-    slots = _max_subtasks(task)
-    finish = at
-    for index, table in enumerate(to_load):
-        begin = at + STATE.clock.scaled(durations.TABLE_FULL_LOAD) * (index // slots)
-        end = begin + STATE.clock.scaled(durations.TABLE_FULL_LOAD)
-        finish = max(finish, end)
-        STATE.clock.at(begin, _load_begin(task, table, generation))
-        STATE.clock.at(end, _load_end(task, table, target, generation))
-    STATE.clock.at(finish, _full_load_done(task, bool(to_load), generation))
+    _schedule_loads(task, to_load, target, generation, at)
     if task.migration_type in ("cdc", "full-load-and-cdc") and target:
         STATE.clock.at(
             at + STATE.clock.scaled(target.cdc_interval), _cdc_tick(task, target, generation)
         )
+
+
+def _schedule_loads(
+    task: Any, to_load: list[TableRun], target: Any, generation: int, at: float
+) -> None:
+    """Load ``to_load`` MaxFullLoadSubTasks at a time; the full load is done (and a
+    full-load-only task stops) when the last of them has finished, however long it is held."""
+    done = _full_load_done(task, bool(to_load), generation)
+    if not to_load:
+        STATE.clock.at(at, done)
+        return
+    slots = _max_subtasks(task)
+    for index, table in enumerate(to_load):
+        begin = at + STATE.clock.scaled(durations.TABLE_FULL_LOAD) * (index // slots)
+        end = begin + STATE.clock.scaled(durations.TABLE_FULL_LOAD)
+        STATE.clock.at(begin, _load_begin(task, table, generation))
+        STATE.clock.at(end, _load_end(task, table, target, generation, to_load, done))
+
+
+def reload_tables(backend: Any, task: Any, tables: list[dict[str, Any]], option: str) -> None:
+    """ReloadTables: full-load the named tables again while the task keeps running.
+
+    On an S3 target the reload writes LOAD files into the same folder again, so with
+    ``TargetTablePrepMode`` ``DO_NOTHING`` LOAD00000001.csv is overwritten; the table shows
+    ``FullLoadReloaded``. ``validate-only`` reloads no data.
+    https://docs.aws.amazon.com/dms/latest/APIReference/API_ReloadTables.html
+    """
+    if task.status != "running":
+        raise InvalidResourceStateFault(
+            f"Replication task {task.id} is in the {task.status} state; tables can be reloaded "
+            "only while the task is running."
+        )
+    if option == "validate-only" or task.migration_type == "cdc":
+        return
+    rt = runtime(task)
+    now = STATE.clock.now()
+    wanted = {(t.get("SchemaName"), t.get("TableName")) for t in tables}
+    batch = []
+    for key, table in rt.tables.items():
+        if key in wanted and table.state in (TABLE_COMPLETED, TABLE_ERROR, TABLE_CANCELLED):
+            table.state = BEFORE_LOAD
+            table.reloaded = True
+            table.full_load_rows = 0
+            table.full_load_start = table.full_load_end = None
+            table.last_update = now
+            batch.append(table)
+    if batch:
+        rt.full_load_finish = None
+        target = s3_target.s3_target(_endpoint(backend, task.target_endpoint_arn))
+        _schedule_loads(task, batch, target, rt.generation, now)
 
 
 def _load_begin(task: Any, table: TableRun, generation: int) -> Any:
@@ -346,7 +401,14 @@ def _load_begin(task: Any, table: TableRun, generation: int) -> Any:
     return action
 
 
-def _load_end(task: Any, table: TableRun, target: Any, generation: int) -> Any:
+def _load_end(
+    task: Any,
+    table: TableRun,
+    target: Any,
+    generation: int,
+    batch: list[TableRun],
+    done: Any,
+) -> Any:
     def action(due: float) -> None:
         if runtime(task).generation != generation:
             return
@@ -362,6 +424,8 @@ def _load_end(task: Any, table: TableRun, target: Any, generation: int) -> Any:
         table.state = TABLE_COMPLETED
         table.full_load_end = due
         table.last_update = due
+        if all(t.state == TABLE_COMPLETED for t in batch):
+            done(due)
 
     return action
 
@@ -414,7 +478,8 @@ def describe(task: Any, without_settings: bool = False) -> dict[str, Any]:
     loading = sum(t.state == FULL_LOAD for t in tables)
     queued = sum(t.state == BEFORE_LOAD for t in tables)
     errored = sum(t.state == TABLE_ERROR for t in tables)
-    percent = int(100 * loaded / len(tables)) if tables else (100 if rt.has_run else 0)
+    # With no table, the load is complete only once a full load has actually finished.
+    percent = int(100 * loaded / len(tables)) if tables else (100 if rt.full_load_finish else 0)
     stats: dict[str, Any] = {
         "FullLoadProgressPercent": percent,
         "ElapsedTimeMillis": int(

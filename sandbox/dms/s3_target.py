@@ -25,6 +25,9 @@ class S3Target:
     extension: str
     cdc_interval: float
     date_partition: bool
+    # IncludeOpForFullLoad: full-load rows carry the operation column (``I``) first, as CDC
+    # rows do. https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html
+    include_op_for_full_load: bool = False
 
     def table_prefix(self, schema: str, table: str) -> str:
         parts = [p for p in (self.folder.strip("/"), schema, table) if p]
@@ -45,6 +48,7 @@ def s3_target(endpoint: Any) -> S3Target | None:
         # https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html
         cdc_interval=float(settings.get("CdcMaxBatchInterval") or 60),
         date_partition=bool(settings.get("DatePartitionEnabled")),
+        include_op_for_full_load=bool(settings.get("IncludeOpForFullLoad")),
     )
 
 
@@ -71,7 +75,8 @@ def write_load_files(target: S3Target, schema: str, table: str, rows: int, at: f
     for name in load_file_names(rows, target.extension):
         key = target.table_prefix(schema, table) + name
         # The load time is part of the content, so a reload really changes the object (ETag).
-        body = "".join(f"{i},{table},{stamp}\n" for i in range(1, 4)).encode()
+        op = "I," if target.include_op_for_full_load else ""
+        body = "".join(f"{op}{i},{table},{stamp}\n" for i in range(1, 4)).encode()
         _s3().put_object(target.bucket, key, body)
         keys.append(key)
     return keys

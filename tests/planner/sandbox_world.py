@@ -19,6 +19,8 @@ from dms_deploy.state.read import read_state
 from tests.planner import world
 
 POLL = 0.05
+# What a read-only plan may call (ValidateTemplate aside).
+READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 TIMEOUT = 120.0
 
 

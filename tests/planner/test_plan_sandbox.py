@@ -6,19 +6,9 @@ import pytest
 
 from tests.planner import sandbox_world as sw
 from tests.planner import world
+from tests.planner.sandbox_world import READ_ONLY_PREFIXES
 
 pytestmark = pytest.mark.sandbox
-
-READ_ONLY_PREFIXES = ("Describe", "List", "Get")
-
-
-@pytest.fixture
-def deployed(bootstrapped_sandbox):
-    """The example configs, deployed and running in a fresh sandbox."""
-    aws = sw.clients()
-    sw.deploy(world.example(), aws)
-    bootstrapped_sandbox.clear_calls()
-    return bootstrapped_sandbox, aws
 
 
 def test_example_configs_already_deployed_plan_no_changes(deployed):

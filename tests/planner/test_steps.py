@@ -150,18 +150,8 @@ def test_base_change_is_its_own_first_step_and_restarts_tasks_on_that_target():
 
 
 def test_source_endpoint_change_restarts_its_tasks():
-    from dataclasses import replace
-
     before = world.example()
-    food = before.teams["food"]
-    endpoint = replace(food.endpoints["recipesdb"], database="recipes2")
-    after = replace(
-        before,
-        teams={
-            **before.teams,
-            "food": replace(food, endpoints={**food.endpoints, "recipesdb": endpoint}),
-        },
-    )
+    after = world.edit_endpoint(before, "food", "recipesdb", database="recipes2")
     plan = world.plan(after, world.deployed(before))
     (change,) = plan.changes
     assert change.task == "food-recipes"

@@ -7,7 +7,7 @@ import functools
 from dataclasses import replace
 
 from dms_deploy.config.load import load_configs
-from dms_deploy.config.models import Configs, Table, Task
+from dms_deploy.config.models import FULL_LOAD, Configs, Table, Task
 from dms_deploy.paths import default_configs_dir, default_templates_dir
 from dms_deploy.plan.analysis import Desired
 from dms_deploy.plan.make import make_plan
@@ -24,6 +24,7 @@ from dms_deploy.state.model import (
 )
 
 TEMPLATES = default_templates_dir()
+FULL_LOAD_FINISHED_REASON = "Stop Reason FULL_LOAD_ONLY_FINISHED"
 NETWORK_EXPORTS = {"network-VpcId": "vpc-1", "network-PrivateSubnetIds": "subnet-1,subnet-2"}
 
 
@@ -63,12 +64,15 @@ def deployed(configs: Configs, status: str = "UPDATE_COMPLETE") -> ObservedState
 
 
 def _running(task: Task) -> ObservedTask:
+    """Running, or stopped if configured paused; a full-load task has finished its load."""
+    finished = task.migration_type == FULL_LOAD and not task.paused
     return ObservedTask(
         identifier=task.identifier,
         arn=f"arn:aws:dms:us-east-1:123456789012:task:{task.identifier}",
-        status="stopped" if task.paused else "running",
+        status="stopped" if task.paused or finished else "running",
         table_mappings=mapping_json(task),
         migration_type=task.migration_type,
+        stop_reason=FULL_LOAD_FINISHED_REASON if finished else None,
         started=True,
     )
 
@@ -112,6 +116,13 @@ def add_table(configs: Configs, task_id: str, source: str, version: str, **extra
 def drop_table(configs: Configs, task_id: str, source: str) -> Configs:
     task = task_of(configs, task_id)
     return edit_task(configs, task_id, tables=tuple(t for t in task.tables if t.source != source))
+
+
+def edit_endpoint(configs: Configs, team: str, name: str, **changes) -> Configs:
+    config = configs.teams[team]
+    endpoint = replace(config.endpoints[name], **changes)
+    endpoints = {**config.endpoints, name: endpoint}
+    return replace(configs, teams={**configs.teams, team: replace(config, endpoints=endpoints)})
 
 
 def drop_task(configs: Configs, task_id: str) -> Configs:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
+import socket
+import subprocess
+import sys
+
 import pytest
 
 from dms_deploy.airflow_api import error_lines
@@ -46,8 +49,9 @@ def run_trigger(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AIRFLOW_USERNAME", fake.username if user else "")
     monkeypatch.setenv("AIRFLOW_PASSWORD", fake.password if user else "")
-    args = parse(["trigger", "--api-url", "http://airflow.test", "--poll-interval", "0", *argv])
-    return trigger.run(args, transport=fake.transport())
+    with fake.serve() as url:
+        args = parse(["trigger", "--api-url", url, "--poll-interval", "0", *argv])
+        return trigger.run(args)
 
 
 def test_a_successful_run_prints_each_state_change_the_plan_and_exits_0(
@@ -102,8 +106,12 @@ def test_clear_failed_clears_the_failed_steps_with_downstream_and_follows_the_re
         "dag_run_id": "manual__1",
         "task_ids": [["step_1.wait_for_stack", 0]],
         "only_failed": False,
+        "only_running": False,
         "include_downstream": True,
         "include_upstream": False,
+        "include_future": False,
+        "include_past": False,
+        "prevent_running_task": False,
         "reset_dag_runs": True,
         "dry_run": False,
     }
@@ -146,9 +154,10 @@ def test_refused_credentials_exit_2_with_one_line_and_no_traceback(
 ) -> None:
     fake = FakeAirflow(password="another")
     monkeypatch.setenv("AIRFLOW_PASSWORD", "wrong")
-    args = parse(["trigger", "--api-url", "http://airflow.test", "--username", "ci"])
-    args.password = "wrong"
-    assert trigger.run(args, transport=fake.transport()) == 2
+    with fake.serve() as url:
+        args = parse(["trigger", "--api-url", url, "--username", "ci"])
+        args.password = "wrong"
+        assert trigger.run(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("dmsctl trigger: login as 'ci' refused: Invalid credentials")
     assert "Traceback" not in err
@@ -165,20 +174,23 @@ def test_missing_credentials_are_a_usage_error(
 def test_an_unreachable_api_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("Connection refused", request=request)
-
-    args = parse(["trigger", "--api-url", "http://airflow.test", "--token", "t"])
-    assert trigger.run(args, transport=httpx.MockTransport(refuse)) == 2
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    args = parse(["trigger", "--api-url", url, "--token", "t"])
+    assert trigger.run(args) == 2
     err = capsys.readouterr().err
-    assert "cannot reach the Airflow API at http://airflow.test" in err
+    assert err.startswith(f"dmsctl trigger: cannot reach the Airflow API at {url}: ")
+    assert "Connection refused" in err
+    assert len(err.splitlines()) == 1
 
 
 def test_a_given_token_is_used_without_logging_in(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeAirflow(next_run=[SUCCESS[-1]], tokens_issued=7)
     monkeypatch.setenv("AIRFLOW_API_TOKEN", "token-7")
-    args = parse(["trigger", "--api-url", "http://airflow.test", "--poll-interval", "0"])
-    assert trigger.run(args, transport=fake.transport()) == 0
+    with fake.serve() as url:
+        args = parse(["trigger", "--api-url", url, "--poll-interval", "0"])
+        assert trigger.run(args) == 0
     assert not [r for r in fake.requests if r[1] == "/auth/token"]
 
 
@@ -243,3 +255,43 @@ def test_a_plan_digest_goes_into_the_conf(
     code = run_trigger(fake, "--plan-digest", "0123abcd", monkeypatch=monkeypatch)
     assert code == 0
     assert fake.body("POST", f"{DAG}/dagRuns")["conf"]["plan_digest"] == "0123abcd"
+
+
+def test_a_note_goes_with_the_new_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeAirflow(next_run=list(SUCCESS))
+    note = "https://git.example.com/data/dms/pull/42"
+    assert run_trigger(fake, "--note", note, monkeypatch=monkeypatch) == 0
+    assert fake.body("POST", f"{DAG}/dagRuns")["note"] == note
+
+
+def test_an_answer_that_does_not_match_the_api_schema_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeAirflow(schema_drift=True, next_run=list(SUCCESS))
+    assert run_trigger(fake, monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dmsctl trigger: get dag: unexpected answer from http://127.0.0.1:")
+    assert "has_import_errors: Input should be a valid boolean" in err  # a missing field
+    assert len(err.splitlines()) == 1
+    assert not fake.runs
+
+
+def test_a_server_slower_than_the_request_timeout_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeAirflow(stall_seconds=1.0, next_run=list(SUCCESS))
+    assert run_trigger(fake, "--request-timeout", "0.2", monkeypatch=monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dmsctl trigger: Airflow API at http://127.0.0.1:")
+    assert err.rstrip().endswith("timed out after 0.2 s")
+    assert len(err.splitlines()) == 1
+    # A read that timed out is not retried: the request may have been applied.
+    assert [r[:2] for r in fake.requests].count(("GET", DAG)) == 1
+
+
+def test_other_commands_do_not_pay_for_importing_the_api_client() -> None:
+    code = (
+        "import sys, dms_deploy.cli; "
+        "sys.exit('airflow_client' in sys.modules or 'dms_deploy.airflow_api' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -56,6 +56,8 @@ def team_template(
     cdc_interval: int = 60,
     instance: str = "InstanceA",
     task_id: str = "food-orders",
+    migration_type: str = "full-load-and-cdc",
+    s3_settings: dict[str, Any] | None = None,
 ) -> str:
     resources: dict[str, Any] = {
         "InstanceA": {
@@ -97,6 +99,7 @@ def team_template(
                     "BucketFolder": "dms",
                     "CdcMaxBatchInterval": cdc_interval,
                     "ServiceAccessRoleArn": "arn:aws:iam::123456789012:role/dms",
+                    **(s3_settings or {}),
                 },
             },
         },
@@ -104,7 +107,7 @@ def team_template(
             "Type": "AWS::DMS::ReplicationTask",
             "Properties": {
                 "ReplicationTaskIdentifier": task_id,
-                "MigrationType": "full-load-and-cdc",
+                "MigrationType": migration_type,
                 "ReplicationInstanceArn": {"Ref": instance},
                 "SourceEndpointArn": {"Ref": "Source"},
                 "TargetEndpointArn": {"Ref": "Target"},

@@ -25,3 +25,15 @@ def poll(fetch: Callable[[], T], until: Callable[[T], bool], timeout: float = 10
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting; last value: {value!r}")
         time.sleep(0.02)
+
+
+def table_stats(task_arn: str) -> dict[str, dict[str, Any]]:
+    """describe_table_statistics by table name."""
+    rows = client("dms").describe_table_statistics(ReplicationTaskArn=task_arn)["TableStatistics"]
+    return {r["TableName"]: r for r in rows}
+
+
+def lake_keys(prefix: str, bucket: str = "acme-data-lake") -> dict[str, dict[str, Any]]:
+    """The objects under ``prefix`` by key."""
+    listing = client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return {o["Key"]: o for o in listing.get("Contents", [])}

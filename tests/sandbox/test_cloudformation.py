@@ -239,3 +239,56 @@ def test_update_while_in_progress_is_refused(sandbox) -> None:
         cfn.update_stack(
             StackName="team-food", TemplateBody=team_template(ORDERS, cdc_interval=600)
         )
+
+
+def test_replaced_task_is_deleted_and_the_new_one_stays(sandbox) -> None:
+    """Moving a task to another instance replaces it: the old task goes 'deleting' and then
+    disappears; the new one (under its own ARN) stays, once the stack is complete."""
+    _create(team_template(ORDERS))
+    old = _task()["ReplicationTaskArn"]
+    cfn = client("cloudformation")
+    moved = team_template(ORDERS, instance="InstanceB", task_id="food-orders-b")
+    cfn.update_stack(StackName="team-food", TemplateBody=moved)
+    during = {t["ReplicationTaskArn"]: t["Status"] for t in _tasks()}
+    assert during[old] == "deleting"
+    cfn.get_waiter("stack_update_complete").wait(StackName="team-food", WaiterConfig=WAIT)
+    after = poll(_tasks, lambda ts: all(t["ReplicationTaskArn"] != old for t in ts))
+    assert [t["ReplicationTaskIdentifier"] for t in after] == ["food-orders-b"]
+    assert after[0]["ReplicationInstanceArn"].endswith(":rep:food-ri-b")
+
+
+def test_resource_identifier_in_use_is_refused(sandbox) -> None:
+    """A second task with a ResourceIdentifier already in use does not take over the ARN."""
+    _create(team_template(ORDERS))
+    dms = client("dms")
+    task = _task()
+    copy = {
+        k: task[k]
+        for k in (
+            "SourceEndpointArn",
+            "TargetEndpointArn",
+            "ReplicationInstanceArn",
+            "MigrationType",
+            "TableMappings",
+        )
+    }
+    dms.create_replication_task(ReplicationTaskIdentifier="one", ResourceIdentifier="SAME1", **copy)
+    with pytest.raises(dms.exceptions.ResourceAlreadyExistsFault):
+        dms.create_replication_task(
+            ReplicationTaskIdentifier="two", ResourceIdentifier="SAME1", **copy
+        )
+    assert sorted(t["ReplicationTaskIdentifier"] for t in _tasks()) == ["food-orders", "one"]
+
+
+def _tasks() -> list[dict]:
+    return client("dms").describe_replication_tasks()["ReplicationTasks"]
+
+
+def test_deleted_stack_leaves_no_task_behind(sandbox) -> None:
+    """DELETE_COMPLETE means its resources are gone: no task is still 'deleting'."""
+    _create(team_template(ORDERS))
+    cfn = client("cloudformation")
+    cfn.delete_stack(StackName="team-food")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="team-food", WaiterConfig=WAIT)
+    assert _tasks() == []
+    assert client("dms").describe_replication_instances()["ReplicationInstances"] == []

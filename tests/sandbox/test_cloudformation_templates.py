@@ -190,3 +190,26 @@ def test_sandbox_endpoint_path_style_url_stands_for_s3(sandbox) -> None:
     _upload("acme-templates", team_template(ORDERS), key="dms/t.json")
     url = f"{sandbox.url}/acme-templates/dms/t.json"
     assert "Parameters" in client("cloudformation").validate_template(TemplateURL=url)
+
+
+def test_template_url_over_one_megabyte_is_refused(sandbox) -> None:
+    """A template in S3 may be up to 1,048,576 bytes; one byte more is a ValidationError
+    in every operation that reads a TemplateURL, and no stack is created."""
+    _upload("acme-templates", _padded(1_048_576), key="dms/limit.json")
+    _upload("acme-templates", _padded(1_048_577), key="dms/big.json")
+    cfn = client("cloudformation")
+    base = "https://acme-templates.s3.amazonaws.com/dms/"
+    assert "Parameters" in cfn.validate_template(TemplateURL=base + "limit.json")
+    big = base + "big.json"
+    for call, kwargs in (
+        (cfn.validate_template, {}),
+        (cfn.create_stack, {"StackName": "team-food"}),
+        (
+            cfn.create_change_set,
+            {"StackName": "team-food", "ChangeSetName": "c1", "ChangeSetType": "CREATE"},
+        ),
+    ):
+        response = _refused(call, TemplateURL=big, **kwargs)
+        assert response["Error"]["Code"] == "ValidationError"
+        assert response["Error"]["Message"] == "Template may not exceed 1048576 bytes in size."
+    assert cfn.describe_stacks()["Stacks"] == []

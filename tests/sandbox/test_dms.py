@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from dms_templates import team_template
-from sandbox_helpers import client, poll
+from sandbox_helpers import client, lake_keys, poll, table_stats
 
 pytestmark = pytest.mark.sandbox
 
@@ -35,13 +35,11 @@ def _status(status: str) -> dict:
 
 
 def _stats(arn: str) -> dict[str, dict]:
-    rows = client("dms").describe_table_statistics(ReplicationTaskArn=arn)["TableStatistics"]
-    return {r["TableName"]: r for r in rows}
+    return table_stats(arn)
 
 
 def _keys() -> dict[str, dict]:
-    listing = client("s3").list_objects_v2(Bucket="acme-data-lake", Prefix=PREFIX)
-    return {o["Key"]: o for o in listing.get("Contents", [])}
+    return lake_keys(PREFIX)
 
 
 def _no_retry_dms():

@@ -114,20 +114,26 @@ def test_failed_rollback_leaves_update_rollback_failed_with_reasons(sandbox) -> 
 
     events = cfn.describe_stack_events(StackName="team-food")["StackEvents"][::-1]  # oldest first
     since_update = events[
-        max(i for i, e in enumerate(events) if e["ResourceStatus"] == "UPDATE_IN_PROGRESS") :
+        max(
+            i
+            for i, e in enumerate(events)
+            if e["ResourceStatus"] == "UPDATE_IN_PROGRESS"
+            and e["ResourceType"] == "AWS::CloudFormation::Stack"
+        ) :
     ]
     assert [
         (e["ResourceType"] == "AWS::CloudFormation::Stack", e["ResourceStatus"])
         for e in since_update
     ] == [
         (True, "UPDATE_IN_PROGRESS"),
+        (False, "UPDATE_IN_PROGRESS"),
         (False, "UPDATE_FAILED"),
         (True, "UPDATE_ROLLBACK_IN_PROGRESS"),
         (False, "UPDATE_FAILED"),
         (True, "UPDATE_ROLLBACK_FAILED"),
     ]
-    assert since_update[1]["ResourceStatusReason"] == "Injected failure"
-    assert since_update[3]["ResourceStatusReason"] == "Replication instance is not available"
+    assert since_update[2]["ResourceStatusReason"] == "Injected failure"
+    assert since_update[4]["ResourceStatusReason"] == "Replication instance is not available"
     assert _cdc_interval() == 60  # the update changed nothing
     assert sandbox.faults()["failed_rollbacks"] == {}  # consumed
 

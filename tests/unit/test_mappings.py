@@ -55,6 +55,8 @@ def test_table_folder_format_and_round_trip() -> None:
         "food_db__s__t__v202008040000",
         "fooddb__s__t__v202008040000__x",
         "data",
+        "fooddb__s__t__v202008040000\n",
+        "fooddb__s__t\n__v202008040000",
     ],
 )
 def test_parse_table_folder_rejects_other_names(folder: str) -> None:

@@ -8,6 +8,11 @@ AWS behaviour relied on:
   https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTask.html
 - Table states come from DescribeTableStatistics:
   https://docs.aws.amazon.com/dms/latest/APIReference/API_TableStatistics.html
+- A `full-load` task stops by itself when its load is done, with StopReason
+  "Stop Reason FULL_LOAD_ONLY_FINISHED" and a new ReplicationTaskStats.StopDate; a short
+  load can finish before anyone sees it running:
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTaskStats.html
 """
 
 from __future__ import annotations
@@ -21,7 +26,11 @@ from botocore.exceptions import ClientError
 
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
 from dms_deploy.apply.polling import wait_until
-from dms_deploy.state.model import LOADING_TABLE_STATES, RUNNING_TASK_STATUSES
+from dms_deploy.state.model import (
+    FULL_LOAD_FINISHED,
+    LOADING_TABLE_STATES,
+    RUNNING_TASK_STATUSES,
+)
 
 STARTABLE = frozenset({"stopped", "ready", "failed"})
 START_REPLICATION = "start-replication"
@@ -222,7 +231,8 @@ def resume_tasks(
         else:
             raise PreconditionFailed(f"task {identifier} is {task['Status']}, it cannot start now")
     already = [i for i, o in outcome.items() if o == "already running"]
-    _wait_for_status(dms, [*started, *already], {"running"}, waiting)
+    before = {i: tasks[i] for i in [*started, *already]}
+    _wait_for_status(dms, [*started, *already], {"running"}, waiting, _finished_since(before))
     missing = sorted(i for i, o in outcome.items() if o == "does not exist")
     if missing:
         raise MissingTasks(missing, outcome)
@@ -246,8 +256,34 @@ def _summary(outcome: dict[str, str], leave_out: list[str]) -> str:
     return ", ".join(kept) or "none"
 
 
-def _wait_for_status(dms: Any, identifiers: list[str], goal: set[str], waiting: Waiting) -> None:
-    """Poll until every task reaches a status in `goal`; a failed task fails the wait."""
+def _stop_date(task: Mapping[str, Any]) -> Any:
+    return (task.get("ReplicationTaskStats") or {}).get("StopDate")
+
+
+def _finished_since(before: Mapping[str, Mapping[str, Any]]) -> Callable[[str, dict], bool]:
+    """Whether a task ran its full load to the end since `before` was read: it counts as
+    started even though it is stopped again (a stop date that did not move is the old stop,
+    from before the start)."""
+
+    def finished(identifier: str, task: dict) -> bool:
+        return (
+            task.get("Status") == "stopped"
+            and FULL_LOAD_FINISHED in (task.get("StopReason") or "")
+            and _stop_date(task) != _stop_date(before.get(identifier, {}))
+        )
+
+    return finished
+
+
+def _wait_for_status(
+    dms: Any,
+    identifiers: list[str],
+    goal: set[str],
+    waiting: Waiting,
+    also_done: Callable[[str, dict], bool] = lambda _i, _t: False,
+) -> None:
+    """Poll until every task reaches a status in `goal` (or `also_done` says it is done);
+    a failed task fails the wait."""
     if not identifiers:
         return
 
@@ -260,7 +296,11 @@ def _wait_for_status(dms: Any, identifiers: list[str], goal: set[str], waiting: 
                 for i, t in failed.items()
             )
             raise ApplyError(f"tasks failed: {reasons}")
-        pending = [i for i in identifiers if tasks.get(i, {}).get("Status") not in goal]
+        pending = [
+            i
+            for i in identifiers
+            if tasks.get(i, {}).get("Status") not in goal and not also_done(i, tasks.get(i, {}))
+        ]
         return True if not pending else None
 
     wait_until(

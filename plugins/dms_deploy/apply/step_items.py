@@ -45,6 +45,7 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
                 "announced": sorted(_logical_ids(stack.body or "", announced)),
                 "allow_removals": plan.allow_disruptive,
                 "s3": dict(s3),
+                "changed_endpoints": list(step.changed_endpoints.get(stack.name, ())),
                 # Only the folders this step's template loads for the first time: a folder
                 # an earlier step filled is not new any more (it holds that step's load).
                 "fresh_folders": sorted({t["folder"] for ts in loads.values() for t in ts}),

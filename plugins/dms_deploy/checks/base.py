@@ -25,10 +25,22 @@ class Finding:
         return data
 
     def location(self) -> str:
+        """`file#pointer`, on one line even when a bad key holds a newline."""
         where = self.file or ""
         if self.pointer is not None:
             where += f"#{self.pointer}" if where else self.pointer
-        return where
+        return printable(where)
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (a newline becomes the two characters `\\n`)."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if _is_control(ch) else ch for ch in text
+    )
+
+
+def _is_control(ch: str) -> bool:
+    return ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F
 
 
 @dataclass(frozen=True)

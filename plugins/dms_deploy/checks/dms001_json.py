@@ -9,7 +9,8 @@ INFO = CheckInfo(
     "DMS001",
     "every config file parses as JSON",
     "A file that does not parse cannot be checked at all; strict JSON also refuses "
-    "duplicate keys, which JSON parsers otherwise resolve silently.",
+    "duplicate keys, which JSON parsers otherwise resolve silently. A teams/ directory or "
+    "team file that cannot be read is an error too: skipping it would delete the team.",
 )
 
 

@@ -1,4 +1,4 @@
-"""DMS006: TableMappings <= 2 MB, tasks per instance <= 200, and no empty task."""
+"""DMS006: templates <= 1 MB, TableMappings <= 2 MB, tasks per instance <= 200, no empty task."""
 
 from __future__ import annotations
 
@@ -13,14 +13,56 @@ from dms_deploy.render.mappings import MAX_MAPPING_BYTES, mapping_json
 
 INFO = CheckInfo(
     "DMS006",
-    "TableMappings <= 2 MB, tasks per instance <= 200, no task without tables",
-    "DMS rejects a TableMappings document over 2 MB, more than 200 tasks on one "
-    "replication instance, and a task whose mapping selects no table.",
+    "templates <= 1 MB, TableMappings <= 2 MB, tasks per instance <= 200, no task without tables",
+    "CloudFormation rejects a template over 1 MB, and DMS a TableMappings document over "
+    "2 MB, more than 200 tasks on one replication instance, and a task whose mapping "
+    "selects no table.",
 )
 
 # DMS quota: 200 replication tasks per replication instance
 # (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Limits.html).
 MAX_TASKS_PER_INSTANCE = 200
+# CloudFormation quota: a template body passed through TemplateURL (an S3 object) is at most
+# 1 MB, counted in bytes; larger templates are refused
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+MAX_TEMPLATE_BYTES = 1_048_576
+
+
+def _template_findings(ctx: OfflineContext) -> list[Finding]:
+    """Every rendered stack over the limit. A team stack holds all of a team's tasks, so
+    splitting a task inside the same team file does not shrink it: tables must move to
+    another team file, which is another stack."""
+    findings = []
+    for stack in ctx.stacks:
+        size = len(stack.body.encode("utf-8"))
+        if size <= MAX_TEMPLATE_BYTES:
+            continue
+        over = (
+            f"stack {stack.name}: the rendered template is {size:,} bytes, over "
+            f"CloudFormation's limit of {MAX_TEMPLATE_BYTES:,} bytes (1 MB), so the deploy "
+            "would fail"
+        )
+        config = ctx.configs.teams.get(stack.team)
+        if config is None or not config.tasks:
+            findings.append(Finding(f"{over}; shorten what it renders", team=stack.team))
+            continue
+        largest = max(config.tasks.values(), key=lambda task: len(mapping_json(task)))
+        tables = sum(len(task.tables) for task in config.tasks.values())
+        fit = tables * MAX_TEMPLATE_BYTES // size
+        findings.append(
+            task_finding(
+                ctx,
+                largest,
+                f"{over}. A team's tasks all live in its one stack, so splitting a task "
+                f"inside {config.file} does not help: move whole tasks, or part of the "
+                f"tables of its largest task {largest.name} ({len(largest.tables):,} tables) "
+                f"as a new task, into a second team file such as teams/{stack.team}-2.json, "
+                f"which deploys as its own stack; about {fit:,} of the team's {tables:,} "
+                "tables fit in one stack",
+                pointer=pointer("tasks", largest.name, "tables"),
+            )
+        )
+    return findings
 
 
 def _mapping_findings(ctx: OfflineContext, task: Task) -> list[Finding]:
@@ -54,7 +96,7 @@ def _mapping_findings(ctx: OfflineContext, task: Task) -> list[Finding]:
 
 
 def run(ctx: OfflineContext) -> list[Finding]:
-    findings = []
+    findings = _template_findings(ctx)
     per_instance: dict[tuple[str, str], list[Task]] = defaultdict(list)
     for task in ctx.configs.all_tasks():
         per_instance[(task.team, task.instance)].append(task)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from dms_deploy.checks.base import CheckResult
+from dms_deploy.checks.base import CheckResult, printable
 from dms_deploy.checks.offline import OfflineReport
 from dms_deploy.paths import resolve_dirs
 
@@ -47,7 +47,8 @@ def print_results(results: list[CheckResult], out: TextIO | None = None) -> None
         print(f"{result.id} {result.status:<4}  {result.title}", file=out)
         for finding in result.findings:
             where = finding.location() or "-"
-            print(f"  {result.id} {finding.severity}  {where}: {finding.message}", file=out)
+            message = printable(finding.message)
+            print(f"  {result.id} {finding.severity}  {where}: {message}", file=out)
 
 
 def print_json(report: OfflineReport, out: TextIO | None = None) -> None:

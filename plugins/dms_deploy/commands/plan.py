@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,10 @@ from dms_deploy.commands.common import (
 )
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.planning import plan_against_aws
-from dms_deploy.state.clients import AwsClients, ensure_reachable
+from dms_deploy.state.clients import AwsClients, AwsUnusable, ensure_reachable
 
 NAME = "plan"
+LOG_LEVEL = "AIRFLOW__LOGGING__LOGGING_LEVEL"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -52,7 +55,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--aws-conn-id",
         default=None,
-        help="Airflow AWS connection id (default: boto3's own chain, honouring AWS_ENDPOINT_URL)",
+        help="Airflow AWS connection id; it must exist (default: no connection, boto3's own "
+        "chain, honouring AWS_ENDPOINT_URL)",
     )
 
 
@@ -63,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
         print("dmsctl plan: --teams names no team", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
-        # Airflow's logging (set up when the hooks are imported) prints to stdout, which
-        # must carry the plan alone: its messages go to stderr.
-        with contextlib.redirect_stdout(sys.stderr):
+        # Airflow's logging prints to stdout, which must carry the plan alone: its messages
+        # go to stderr.
+        with contextlib.redirect_stdout(sys.stderr), _airflow_warnings_only():
             outcome = plan_against_aws(
                 configs_dir,
                 templates_dir,
@@ -73,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
                 teams=teams,
                 allow_disruptive=args.allow_disruptive,
             )
+    except AwsUnusable as exc:
+        print(f"dmsctl plan: cannot use AWS: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except (BotoCoreError, ClientError) as exc:
         print(f"dmsctl plan: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -87,6 +94,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK if plan.go else EXIT_FAIL
+
+
+@contextlib.contextmanager
+def _airflow_warnings_only() -> Iterator[None]:
+    """Airflow configures its logging when the hooks are first imported, from this
+    variable. Its INFO lines ("Found credentials ...") would bury the one line that says
+    what went wrong. Restored afterwards; a user's own setting wins."""
+    if LOG_LEVEL in os.environ:
+        yield
+        return
+    os.environ[LOG_LEVEL] = "WARNING"
+    try:
+        yield
+    finally:
+        os.environ.pop(LOG_LEVEL, None)
 
 
 def _teams(value: str | None) -> set[str] | None:

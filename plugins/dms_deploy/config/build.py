@@ -76,6 +76,7 @@ def _build_task(team: str, name: str, doc: dict[str, Any]) -> Task:
                 name=table,
                 version=t["version"],
                 paused=bool(t.get("paused", False)),
+                cdc_only=bool(t.get("cdc_only", False)),
                 pointer=pointer("tasks", name, "tables", i),
             )
         )

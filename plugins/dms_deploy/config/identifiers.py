@@ -15,8 +15,15 @@ import re
 TASK_MAX = 255
 ENDPOINT_MAX = 255
 INSTANCE_MAX = 63
+# A config name (an endpoint, instance or task key) is also part of CloudFormation logical
+# ids, which hold at most 255 characters
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+# render/logical_ids.py puts a kind prefix of up to 8 characters ("Endpoint") and at most an
+# 8-character hash before it, and the template's outputs append "Arn".
+NAME_MAX = 255 - len("Endpoint") - 8 - len("Arn")
 
-_ALLOWED = re.compile(r"^[a-z0-9-]+$")
+# fullmatch, not match with `$`: `$` also matches before a final newline.
+_ALLOWED = re.compile(r"[a-z0-9-]+")
 
 
 def identifier_problem(identifier: str, max_length: int) -> str | None:
@@ -25,7 +32,7 @@ def identifier_problem(identifier: str, max_length: int) -> str | None:
         return "must not be empty"
     if len(identifier) > max_length:
         return f"is {len(identifier)} characters long; DMS allows at most {max_length}"
-    if not _ALLOWED.match(identifier):
+    if not _ALLOWED.fullmatch(identifier):
         return "may only contain lowercase letters, digits and hyphens"
     if not identifier[0].isalpha():
         return "must start with a letter"

@@ -24,9 +24,9 @@ from dms_deploy.config.schema import (
     schema_problems,
 )
 from dms_deploy.config.semantic import base_problems, team_problems
+from dms_deploy.config.team_files import TEAMS_DIR, file_problem, list_team_files
 
 BASE_FILE = "base.json"
-TEAMS_DIR = "teams"
 JSON_CHECK = "DMS001"
 SCHEMA_CHECK = "DMS002"
 
@@ -47,18 +47,16 @@ class LoadResult:
         return self.unreadable is None and not any(self.findings.values())
 
 
-def config_files(configs_dir: Path) -> list[str]:
-    """base.json then teams/*.json, as paths relative to the configs directory."""
-    teams = sorted(p.name for p in (configs_dir / TEAMS_DIR).glob("*.json") if p.is_file())
-    return [BASE_FILE, *(f"{TEAMS_DIR}/{name}" for name in teams)]
-
-
 def load_configs(configs_dir: Path, schema_dir: Path | None = None) -> LoadResult:
     configs_dir = Path(configs_dir)
     if not configs_dir.is_dir():
         return LoadResult(None, unreadable=f"configs directory {configs_dir} does not exist")
-    if not (configs_dir / BASE_FILE).is_file():
+    base_path = configs_dir / BASE_FILE
+    if not base_path.is_symlink() and not base_path.exists():
         return LoadResult(None, unreadable=f"no {BASE_FILE} in configs directory {configs_dir}")
+    problem = file_problem(base_path)
+    if problem:
+        return LoadResult(None, unreadable=f"{base_path} {problem}")
     schema_dir = schema_dir or default_schema_dir()
     result = LoadResult(None, findings={JSON_CHECK: [], SCHEMA_CHECK: []})
     try:
@@ -69,7 +67,11 @@ def load_configs(configs_dir: Path, schema_dir: Path | None = None) -> LoadResul
 
 
 def _load_into(result: LoadResult, configs_dir: Path, schema_dir: Path) -> None:
-    for file in config_files(configs_dir):
+    listing = list_team_files(configs_dir / TEAMS_DIR)
+    result.findings[JSON_CHECK] += [
+        Finding(reason, team=_team_of(file), file=file) for file, reason in listing.problems
+    ]
+    for file in [BASE_FILE, *listing.files]:
         try:
             result.documents[file] = read_json(configs_dir / file)
         except ConfigSyntaxError as exc:
@@ -107,7 +109,7 @@ def _load_into(result: LoadResult, configs_dir: Path, schema_dir: Path) -> None:
 
 def _finding(file: str, ptr: str | None, reason: str, doc: Any) -> Finding:
     """A finding with the team, task and table it concerns, where the pointer tells."""
-    team = Path(file).stem if file.startswith(f"{TEAMS_DIR}/") else None
+    team = _team_of(file)
     task = table = None
     tokens = split(ptr or "")
     if len(tokens) >= 2 and tokens[0] == "tasks":
@@ -115,6 +117,10 @@ def _finding(file: str, ptr: str | None, reason: str, doc: Any) -> Finding:
         if len(tokens) >= 4 and tokens[2] == "tables":
             table = _table_source(doc, task, tokens[3])
     return Finding(reason, team=team, task=task, table=table, file=file, pointer=ptr)
+
+
+def _team_of(file: str) -> str | None:
+    return Path(file).stem if file.startswith(f"{TEAMS_DIR}/") and file != TEAMS_DIR else None
 
 
 def _table_source(doc: Any, task: str, index: str) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 FULL_LOAD_AND_CDC = "full-load-and-cdc"
+CDC = "cdc"
+FULL_LOAD = "full-load"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Table:
     name: str
     version: str
     paused: bool = False
+    # Opt-in for a table of a `cdc` task: its folder holds changes only, with no full load.
+    cdc_only: bool = False
     pointer: str = ""
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 from dms_deploy.config.identifiers import (
     ENDPOINT_MAX,
     INSTANCE_MAX,
+    NAME_MAX,
     TASK_MAX,
     identifier_problem,
 )
@@ -53,6 +54,14 @@ def team_problems(doc: dict[str, Any], file_stem: str, targets: set[str] | None)
             if reason:
                 problems.append(
                     (pointer(section, name), f"DMS {kind} identifier {ident!r} {reason}")
+                )
+            elif len(name) > NAME_MAX:
+                problems.append(
+                    (
+                        pointer(section, name),
+                        f"{kind} name is {len(name)} characters long; at most {NAME_MAX}, "
+                        "because CloudFormation logical ids, which include it, allow 255",
+                    )
                 )
     for name, task in doc["tasks"].items():
         problems += _reference(doc, name, task, "instance", "instances")

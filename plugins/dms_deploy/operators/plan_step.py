@@ -18,7 +18,7 @@ from dms_deploy.paths import resolve_dirs
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan
 from dms_deploy.planning import plan_against_aws
-from dms_deploy.state.clients import AwsClients
+from dms_deploy.state.clients import AwsClients, RequiresConnection
 
 
 def selected_teams(value: Any) -> frozenset[str] | None:
@@ -29,7 +29,7 @@ def selected_teams(value: Any) -> frozenset[str] | None:
     return teams or None
 
 
-class CheckStateOperator(AwsBaseOperator[CloudFormationHook]):
+class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]):
     """Reads live state read-only, makes the plan, logs it, and fails on a no-go.
 
     Returns the plan as JSON (the XCom the later steps execute), plus where the data lake is.

@@ -23,6 +23,7 @@ from dms_deploy.apply.dms_tasks import (
     pause_tasks,
     resume_tasks,
 )
+from dms_deploy.apply.endpoint_tests import wait_for_connection_tests
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
 from dms_deploy.apply.full_loads import occupied_folders
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
@@ -37,10 +38,11 @@ from dms_deploy.apply.stacks import (
 )
 from dms_deploy.apply.step_items import table_folders
 from dms_deploy.apply.template_store import TemplateStore
+from dms_deploy.state.clients import RequiresConnection
 from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
 
-class _StepOperator(AwsBaseOperator[DmsHook]):
+class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     aws_hook_class = DmsHook
     template_fields: Sequence[str] = aws_template_fields("item")
 
@@ -209,13 +211,23 @@ class ResumeTasksOperator(_StepOperator):
 
     Waits first for the stack to settle (a task CloudFormation is still updating must not
     start), and re-checks right before the starts that every folder a started task loads
-    for the first time is still empty: such a task is not started, the others are.
+    for the first time is still empty: such a task is not started, the others are. It
+    also waits for DMS to finish testing the connections of endpoints the step changed.
     """
 
     def execute(self, context: Any) -> dict[str, str]:
         cfn = self.client(CloudFormationHook)
         try:
             wait_until_settled(cfn, self.stack_name, self.waiting)
+            tested = wait_for_connection_tests(
+                self.hook.conn,
+                [t for t in self.item["resume"] if t not in self.item["keep_stopped"]],
+                self.item.get("changed_endpoints", []),
+                self.waiting,
+            )
+            for line in tested:
+                self.log.info("connection test: %s", line)
+            # Right before the starts: a folder may have been filled since the plan.
             blocked = self.tasks_loading_into_occupied_folders(before_deploy=False)
             outcome = resume_tasks(
                 self.hook.conn,

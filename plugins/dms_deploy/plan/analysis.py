@@ -60,8 +60,10 @@ class StackDiff:
 
 @dataclass(frozen=True)
 class Analysis:
-    base: StackDiff | None  # None when the base stack is out of scope
+    base: StackDiff | None  # None when the base stack is out of scope and unchanged
     teams: dict[str, StackDiff]  # team -> diff, every team in scope (deleted teams too)
+    # The teams filter left the base stack out, but it changes, so the plan deploys it.
+    base_outside_scope: bool = False
 
     def stack_diffs(self) -> list[StackDiff]:
         return ([self.base] if self.base else []) + [self.teams[t] for t in sorted(self.teams)]
@@ -157,25 +159,38 @@ def orphan_team_stacks(desired: Desired, observed: ObservedState) -> dict[str, s
     return out
 
 
+def diff_base_stack(desired: Desired, observed: ObservedState) -> StackDiff:
+    assert desired.configs is not None
+    base_name = desired.configs.base.stack_name
+    rendered = desired.stacks[base_name]
+    stack = observed.stacks.get(base_name)
+    deployed = deployed_template(stack)
+    desired_template = parse_template(rendered.body)
+    return StackDiff(
+        name=base_name,
+        team=BASE_TEAM,
+        action=stack_action(stack, deployed, desired_template),
+        body=rendered.body,
+        status=stack.status if stack else None,
+        deployed=deployed,
+        desired=desired_template,
+        resources=diff_resources(deployed, desired_template, base_name),
+    )
+
+
+def base_in_plan(base: StackDiff, teams: frozenset[str] | None) -> bool:
+    """The base stack is planned when in scope, and also, whatever the scope, when the
+    deployed base stack changes: team stacks import from it, so a team deployed without it
+    would run against exports and endpoints that are about to change. A base stack that
+    does not exist yet is created only by a plan that includes it (DMS101 says so)."""
+    return in_scope(BASE_TEAM, teams) or base.action == "update"
+
+
 def analyse(desired: Desired, observed: ObservedState, teams: frozenset[str] | None) -> Analysis:
     assert desired.configs is not None
-    base = None
-    base_name = desired.configs.base.stack_name
-    if in_scope(BASE_TEAM, teams):
-        rendered = desired.stacks[base_name]
-        stack = observed.stacks.get(base_name)
-        deployed = deployed_template(stack)
-        desired_template = parse_template(rendered.body)
-        base = StackDiff(
-            name=base_name,
-            team=BASE_TEAM,
-            action=stack_action(stack, deployed, desired_template),
-            body=rendered.body,
-            status=stack.status if stack else None,
-            deployed=deployed,
-            desired=desired_template,
-            resources=diff_resources(deployed, desired_template, base_name),
-        )
+    base: StackDiff | None = diff_base_stack(desired, observed)
+    if not base_in_plan(base, teams):
+        base = None
     diffs = {}
     for team in sorted(desired.configs.teams):
         if in_scope(team, teams):
@@ -186,4 +201,5 @@ def analyse(desired: Desired, observed: ObservedState, teams: frozenset[str] | N
     for team, name in orphan_team_stacks(desired, observed).items():
         if in_scope(team, teams):
             diffs[team] = diff_team_stack(name, team, observed.stacks[name], None, None)
-    return Analysis(base=base, teams=diffs)
+    outside = base is not None and not in_scope(BASE_TEAM, teams)
+    return Analysis(base=base, teams=diffs, base_outside_scope=outside)

@@ -9,7 +9,7 @@ from dms_deploy.checks.base import CheckResult, result_of, skipped
 from dms_deploy.checks.dms003_cfn_lint import INFO as DMS003_INFO
 from dms_deploy.checks.offline import OfflineReport
 from dms_deploy.config.models import Configs
-from dms_deploy.plan.analysis import Desired, analyse
+from dms_deploy.plan.analysis import Analysis, Desired, analyse
 from dms_deploy.plan.checks import (
     dms003_validate_template,
     dms101_base_stack,
@@ -20,6 +20,8 @@ from dms_deploy.plan.checks import (
     dms106_disruptive,
     dms107_unpause_needs_bump,
     dms108_drift,
+    dms109_cdc_no_load,
+    dms110_full_load_reload,
 )
 from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext
 from dms_deploy.plan.model import Plan, StackAction
@@ -37,6 +39,8 @@ ONLINE_CHECKS: tuple[OnlineCheck, ...] = (
     dms106_disruptive.CHECK,
     dms107_unpause_needs_bump.CHECK,
     dms108_drift.CHECK,
+    dms109_cdc_no_load.CHECK,
+    dms110_full_load_reload.CHECK,
 )
 ONLINE_DMS003 = DMS003_INFO.id
 
@@ -60,7 +64,9 @@ def make_plan(
     observed: ObservedState,
     allow_disruptive: bool = False,
     teams: Iterable[str] | None = None,
+    analysis: Analysis | None = None,
 ) -> Plan:
+    """`analysis`, when given, is `analyse(desired, observed, teams)` already computed."""
     scope = frozenset(teams) if teams is not None else None
     team_list = tuple(sorted(scope)) if scope is not None else None
     reason = _unplannable(desired)
@@ -68,7 +74,7 @@ def make_plan(
         checks = (*desired.offline, *(skipped(c.info, reason) for c in ONLINE_CHECKS))
         return Plan(False, checks, allow_disruptive=allow_disruptive, teams=team_list)
 
-    analysis = analyse(desired, observed, scope)
+    analysis = analysis or analyse(desired, observed, scope)
     steps = build_steps(analysis, desired, observed)
     ctx = OnlineContext(desired, observed, analysis, steps, allow_disruptive)
     online = tuple(_run(check, ctx) for check in ONLINE_CHECKS)

@@ -26,7 +26,7 @@ Classification = Literal[
     "in-place",  # the task is modified: stop, deploy, resume
     "replacement",  # a new task replaces it: full reload of every table (disruptive)
     "deletion",  # the task is removed: replication stops (disruptive)
-    "forbidden",  # DMS cannot do this (a migration-type change)
+    "forbidden",  # CloudFormation cannot update it in place (a migration-type change)
 ]
 DISRUPTIVE: frozenset[str] = frozenset({"replacement", "deletion"})
 
@@ -55,9 +55,12 @@ class Step:
     teams: tuple[str, ...] = ()
     # Task id -> team, so a per-team worker knows which of pause/resume are its own.
     task_teams: dict[str, str] = field(default_factory=dict)
+    # Stack name -> identifiers of the DMS endpoints it creates or modifies in this step:
+    # DMS tests their connections, and a resume waits for that test.
+    changed_endpoints: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "name": self.name,
             "stacks": [s.to_dict() for s in self.stacks],
             "pause": list(self.pause),
@@ -66,6 +69,9 @@ class Step:
             "teams": list(self.teams),
             "task_teams": dict(self.task_teams),
         }
+        if self.changed_endpoints:  # only then, so a plan without one keeps its digest
+            data["changed_endpoints"] = {k: list(v) for k, v in self.changed_endpoints.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Step:
@@ -77,6 +83,7 @@ class Step:
             start=dict(data.get("start", {})),
             teams=tuple(data.get("teams", ())),
             task_teams=dict(data.get("task_teams", {})),
+            changed_endpoints={k: tuple(v) for k, v in data.get("changed_endpoints", {}).items()},
         )
 
 

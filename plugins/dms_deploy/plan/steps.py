@@ -5,13 +5,22 @@ version changes inside the same task needs a second team step: DMS only full-loa
 that is new to the task, so step 1 removes it and step 2 adds it back under its new name.
 A task to replace is likewise removed in step 1 and created again in step 2.
 Which tasks run is simulated from step to step, so a step pauses only what is running then.
+
+Migration types change this (docs/config.md has the table):
+- A `cdc` task never full-loads, so a bumped table needs no removal step: its changes go to
+  the new folder from the resume on (DMS109 asks the table to opt in to that).
+- A task that never ran needs no removal step either: its first start loads every table.
+- A `full-load` task whose load finished is stopped, by DMS, not by a pause. After a deploy
+  that changes its tables it is started again with resume-processing, which "will reload any
+  tables that were partially loaded or not yet loaded" and then stops by itself:
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTask.html
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from dms_deploy.config.models import Configs
+from dms_deploy.config.models import CDC, Configs
 from dms_deploy.plan.analysis import (
     Analysis,
     Desired,
@@ -20,12 +29,13 @@ from dms_deploy.plan.analysis import (
     diff_team_stack,
 )
 from dms_deploy.plan.model import StackAction, StartKind, Step, TaskChange
-from dms_deploy.plan.templates import exported, imports, parse_template
+from dms_deploy.plan.templates import exported, imports, parse_template, properties, resources
 from dms_deploy.plan.views import deployed_views
 from dms_deploy.render.mappings import table_folder
 from dms_deploy.render.stacks import BASE_TEAM, team_stack_name
 from dms_deploy.state.model import ObservedState
 
+ENDPOINT_TYPE = "AWS::DMS::Endpoint"
 BASE_STEP = "base"
 TEAMS_STEP = "teams"
 READD_STEP = "re-add bumped tables"
@@ -39,6 +49,8 @@ class _Simulation:
     never_started: set[str]
     # Tasks whose every active table loads anew: resuming them is a reload of the target.
     reload: set[str] = field(default_factory=set)
+    # Full-load tasks that stopped by themselves when their load finished.
+    finished: set[str] = field(default_factory=set)
 
 
 def build_steps(analysis: Analysis, desired: Desired, observed: ObservedState) -> tuple[Step, ...]:
@@ -49,6 +61,7 @@ def build_steps(analysis: Analysis, desired: Desired, observed: ObservedState) -
             for t, task in observed.tasks.items()
             if task.status == "ready" or task.started is False
         },
+        finished={t for t, task in observed.tasks.items() if task.load_finished},
     )
     steps = []
     if analysis.base is not None and analysis.base.action != "none":
@@ -95,6 +108,7 @@ def _base_step(
         start=start,
         teams=tuple(sorted({BASE_TEAM, *task_teams.values()})),
         task_teams=task_teams,
+        changed_endpoints=_changed_endpoints([base]),
     )
 
 
@@ -131,8 +145,10 @@ def _split_bumps(diff: StackDiff, sim: _Simulation) -> dict[str, set[str]]:
     """
     held: dict[str, set[str]] = {}
     for change in diff.changes:
-        if not change.bumped:
+        if not change.bumped or change.task in sim.never_started:
             continue
+        if diff.new_views[change.task].properties.get("MigrationType") == CDC:
+            continue  # nothing to reload: the new folder gets changes from the resume on
         if len(change.first_loads) == len(diff.new_views[change.task].active):
             sim.reload.add(change.task)
         else:
@@ -161,7 +177,8 @@ def _without(configs: Configs, team: str, held: dict[str, set[str]], replaced: s
 def _team_step(name: str, diffs: list[StackDiff], sim: _Simulation) -> Step:
     changes = [c for d in diffs for c in d.changes]
     pause = [c.task for c in changes if c.task in sim.running and _stops(c)]
-    start = {c.task: kind for c in changes if (kind := _start_kind(c, c.task in pause, sim))}
+    stopped = {*pause, *(c.task for c in changes if _loads_again(c, sim))}
+    start = {c.task: kind for c in changes if (kind := _start_kind(c, c.task in stopped, sim))}
     sim.running -= set(pause)
     sim.running |= set(start)
     sim.never_started -= set(start)
@@ -173,6 +190,33 @@ def _team_step(name: str, diffs: list[StackDiff], sim: _Simulation) -> Step:
         start=start,
         teams=tuple(sorted({d.team for d in diffs})),
         task_teams={c.task: c.team for c in changes if c.task in pause or c.task in start},
+        changed_endpoints=_changed_endpoints(diffs),
+    )
+
+
+def _changed_endpoints(diffs: list[StackDiff]) -> dict[str, tuple[str, ...]]:
+    """Stack -> the DMS endpoints it creates or modifies: DMS tests each one's connection,
+    and a task resumed during that test can fail or miss the change."""
+    out = {}
+    for diff in diffs:
+        touched = diff.resources.created | diff.resources.modified.keys()
+        found = sorted(
+            str(properties(res).get("EndpointIdentifier") or lid)
+            for lid, res in resources(diff.desired).items()
+            if lid in touched and res.get("Type") == ENDPOINT_TYPE
+        )
+        if found:
+            out[diff.name] = tuple(found)
+    return out
+
+
+def _loads_again(change: TaskChange, sim: _Simulation) -> bool:
+    """A finished full-load task whose tables change: it starts again, to load what is new
+    (and to let DMS drop what was removed), then stops by itself."""
+    return (
+        change.task in sim.finished
+        and change.classification == "in-place"
+        and bool(change.first_loads or change.removed or change.paused_tables)
     )
 
 

@@ -7,7 +7,9 @@ from dms_deploy.plan.replacement import ResourceDiff
 from dms_deploy.plan.templates import json_value, references
 from dms_deploy.plan.views import TaskView, folder_of, source_at
 
-# DMS cannot change this on an existing task; a new task (a new name) is the way.
+# DMS can modify these (ModifyReplicationTask), but they are create-only in CloudFormation's
+# AWS::DMS::ReplicationTask schema: an update would replace the task, which fails for a task
+# that keeps its identifier. A new task (a new name) is the way.
 FORBIDDEN_PROPERTIES = ("MigrationType",)
 
 

@@ -59,10 +59,10 @@ def parse_table_folder(folder: str) -> tuple[str, str, str, str] | None:
         return None
     endpoint, schema, table, version = parts
     if not (
-        _ENDPOINT.match(endpoint)
-        and _NAME.match(schema)
-        and _NAME.match(table)
-        and _VERSION.match(version)
+        _ENDPOINT.fullmatch(endpoint)
+        and _NAME.fullmatch(schema)
+        and _NAME.fullmatch(table)
+        and _VERSION.fullmatch(version)
     ):
         return None
     return endpoint, schema, table, version

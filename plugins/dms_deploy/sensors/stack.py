@@ -12,11 +12,12 @@ from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.stacks import StackProgress, stack_progress
+from dms_deploy.state.clients import RequiresConnection
 from dms_deploy.triggers.aws import aws_kwargs
 from dms_deploy.triggers.stack import StackSettledTrigger
 
 
-class WaitForStackSensor(AwsBaseSensor[CloudFormationHook]):
+class WaitForStackSensor(RequiresConnection, AwsBaseSensor[CloudFormationHook]):
     """Waits for the stack of one plan step.
 
     Deferrable by default, with our own trigger; with `deferrable=False` it runs in

@@ -24,6 +24,11 @@ LOADING_TABLE_STATES = frozenset({"Before load", "Full load", "Table is being re
 # DMS task statuses that count as "replicating now": stopping such a task is a pause.
 RUNNING_TASK_STATUSES = frozenset({"running", "starting"})
 
+# The StopReason of a full-load task that stopped by itself because its load finished
+# ("Stop Reason FULL_LOAD_ONLY_FINISHED"):
+# https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html
+FULL_LOAD_FINISHED = "FULL_LOAD_ONLY_FINISHED"
+
 
 @dataclass(frozen=True)
 class ObservedStack:
@@ -49,10 +54,18 @@ class ObservedTask:
     # Whether DMS ever started it (ReplicationTaskStartDate): its first start must be
     # start-replication, every later one resume-processing.
     started: bool | None = None
+    # The live ReplicationTaskSettings JSON text (DescribeReplicationTasks, WithoutSettings
+    # False): DMS's defaults merged with what was deployed.
+    settings: str | None = None
 
     @property
     def running(self) -> bool:
         return self.status in RUNNING_TASK_STATUSES
+
+    @property
+    def load_finished(self) -> bool:
+        """A full-load task that stopped by itself after its load: not drift, not a pause."""
+        return self.status == "stopped" and FULL_LOAD_FINISHED in (self.stop_reason or "")
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,9 @@ class ObservedState:
     folders: FolderListing | None = None
     # ValidateTemplate outcome by template digest: "" when valid, else the error message.
     validation: dict[str, str] = field(default_factory=dict)
+    # Export name -> the stacks that import it (ListImports), read only for the exports the
+    # plan removes or changes; None when none was read.
+    imports: dict[str, tuple[str, ...]] | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -120,4 +136,9 @@ class ObservedState:
                 else None
             ),
             validation=dict(data.get("validation", {})),
+            imports=(
+                {k: tuple(v) for k, v in data["imports"].items()}
+                if data.get("imports") is not None
+                else None
+            ),
         )

@@ -1,6 +1,7 @@
 """Read live AWS state for a plan, read-only and with few calls.
 
 Calls (each paginated): one ListStacks, one GetTemplate per stack of ours, one ListExports,
+ListImports only for each export the plan would remove or change,
 DescribeReplicationTasks (scales with tasks, not tables), DescribeTableStatistics only for
 the tasks the plan would stop, one delimiter listing of `<folder>/data/` for every "is this
 folder empty" question, and ValidateTemplate per template body the plan deploys.
@@ -20,7 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dms_deploy.plan.analysis import Desired, in_scope
+from dms_deploy.plan.analysis import Desired, analyse, base_in_plan, diff_base_stack, in_scope
+from dms_deploy.plan.exports_in_use import changing_exports
 from dms_deploy.plan.make import make_plan
 from dms_deploy.plan.model import Plan
 from dms_deploy.plan.templates import digest, fits_inline
@@ -67,10 +69,21 @@ def read_state(
     )
     if desired.configs is None:
         return observed
-    preliminary = make_plan(desired, observed, teams=scope)
+    if not in_scope(BASE_TEAM, scope) and base_in_plan(diff_base_stack(desired, observed), scope):
+        # The changed base stack joins the plan, and it restarts tasks of every team.
+        observed = replace(
+            observed,
+            stacks=read_stacks(
+                clients.cloudformation, _stack_filter(desired, None), known=observed.stacks
+            ),
+        )
+    analysis = analyse(desired, observed, scope)
+    preliminary = make_plan(desired, observed, teams=scope, analysis=analysis)
     bucket_folder = desired.configs.base.bucket_folder
+    changing = changing_exports(analysis)
     return replace(
         observed,
+        imports=read_imports(clients.cloudformation, changing) if changing else None,
         table_stats=read_table_stats(clients.dms, observed, _tasks_to_stop(preliminary)),
         folders=read_folders(
             clients.s3, desired.configs.base.bucket, bucket_folder, _first_loads(preliminary)
@@ -100,7 +113,11 @@ def _stack_filter(desired: Desired, scope: frozenset[str] | None):
     return wanted
 
 
-def read_stacks(cfn: Any, wanted) -> dict[str, ObservedStack]:
+def read_stacks(
+    cfn: Any, wanted, known: dict[str, ObservedStack] | None = None
+) -> dict[str, ObservedStack]:
+    """The wanted stacks with their templates; a template already in `known` is reused."""
+    known = known or {}
     stacks = {}
     paginator = cfn.get_paginator("list_stacks")
     for page in paginator.paginate(StackStatusFilter=LIVE_STACK_STATUSES):
@@ -109,7 +126,10 @@ def read_stacks(cfn: Any, wanted) -> dict[str, ObservedStack]:
             if wanted(name):
                 stacks[name] = ObservedStack(name, summary["StackStatus"])
     return {
-        name: replace(stack, template_body=_template(cfn, name)) for name, stack in stacks.items()
+        name: known[name]
+        if name in known and known[name].status == stack.status
+        else replace(stack, template_body=_template(cfn, name))
+        for name, stack in stacks.items()
     }
 
 
@@ -132,6 +152,28 @@ def read_exports(cfn: Any) -> dict[str, str]:
     return exports
 
 
+def read_imports(cfn: Any, export_names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Export name -> the stacks importing it. ListImports answers an export that nobody
+    imports with a ValidationError ("... is not imported by any stack"):
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListImports.html
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    paginator = cfn.get_paginator("list_imports")
+    for name in sorted(export_names):
+        stacks: list[str] = []
+        try:
+            for page in paginator.paginate(ExportName=name):
+                stacks += page.get("Imports", [])
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") != "ValidationError" or "not imported" not in str(
+                error.get("Message", "")
+            ):
+                raise
+        found[name] = tuple(sorted(stacks))
+    return found
+
+
 def read_tasks(dms: Any) -> dict[str, ObservedTask]:
     tasks = {}
     paginator = dms.get_paginator("describe_replication_tasks")
@@ -149,6 +191,7 @@ def read_tasks(dms: Any) -> dict[str, ObservedTask]:
                     migration_type=task.get("MigrationType"),
                     stop_reason=task.get("StopReason"),
                     started=task.get("ReplicationTaskStartDate") is not None,
+                    settings=task.get("ReplicationTaskSettings"),
                 )
     except ClientError as exc:
         # DMS answers "no tasks" with a fault instead of an empty list.

@@ -10,8 +10,8 @@ INFO = CheckInfo(
     "DMS106",
     "no disruptive change (task replacement, migration-type change) unless acknowledged",
     "Replacing a task reloads every table in it; deleting a task, an instance or a team "
-    "stack stops replication. Both need allow_disruptive. DMS cannot change a task's "
-    "migration type at all.",
+    "stack stops replication. Both need allow_disruptive. CloudFormation cannot update a "
+    "task's migration type in place (a create-only property).",
 )
 
 # Deleting these stops replication (a task, or every task on an instance).
@@ -27,8 +27,9 @@ def run(ctx: OnlineContext) -> list[Finding]:
         if change.classification == "forbidden":
             findings.append(
                 ctx.finding(
-                    f"task {change.task}: {why}; DMS cannot change this on an existing task "
-                    "(create a new task under a new name instead)",
+                    f"task {change.task}: {why}; CloudFormation cannot update this on an "
+                    "existing task (create-only: it would replace the task under the same "
+                    "identifier, which fails); create a new task under a new name instead",
                     team=change.team,
                     task_id=change.task,
                 )

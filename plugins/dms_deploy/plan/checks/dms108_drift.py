@@ -1,12 +1,20 @@
-"""DMS108: drift: live DMS state matches what the deployed stack says."""
+"""DMS108: drift: live DMS state matches what the deployed stack says.
+
+Compared: the task's status with the config (a `full-load` task that stopped by itself
+with StopReason FULL_LOAD_ONLY_FINISHED is where it should be), its TableMappings, and its
+ReplicationTaskSettings on the keys the deployed template sets:
+https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from dms_deploy.checks.base import CheckInfo, Finding
+from dms_deploy.config.models import FULL_LOAD
 from dms_deploy.plan.checks.dms102_stack_state import in_progress
 from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, always
+from dms_deploy.plan.settings_drift import differing_settings
 from dms_deploy.plan.templates import json_value
 from dms_deploy.plan.views import TaskView
 
@@ -58,7 +66,8 @@ def _task_drift(ctx: OnlineContext, view: TaskView) -> list[Finding]:
     if live is None:
         return [drift(f"task {view.identifier} is in the deployed stack but not in DMS")]
     found = []
-    if not view.paused and live.status in _STOPPED:
+    finished = live.load_finished and view.properties.get("MigrationType") == FULL_LOAD
+    if not view.paused and live.status in _STOPPED and not finished:
         reason = f" ({live.stop_reason})" if live.stop_reason else ""
         found.append(
             drift(
@@ -81,6 +90,18 @@ def _task_drift(ctx: OnlineContext, view: TaskView) -> list[Finding]:
                 "template (edited outside CloudFormation)"
             )
         )
+    deployed_settings = view.properties.get("ReplicationTaskSettings")
+    if live.settings is not None and deployed_settings is not None:
+        keys = differing_settings(deployed_settings, live.settings)
+        if keys:
+            found.append(
+                drift(
+                    f"task {view.identifier}: the live task settings differ from the deployed "
+                    f"template at {', '.join(keys)} (edited outside CloudFormation, and a deploy "
+                    "that leaves them unchanged does not undo it): undo the edit in DMS, or put "
+                    "the value in the task's settings in the config"
+                )
+            )
     return found
 
 
