@@ -19,6 +19,7 @@ from dms_deploy.operators.step import (
     ResumeTasksOperator,
     VerifyNoS3OverwriteOperator,
 )
+from dms_deploy.sensors.full_loads import WaitForFullLoadsSensor
 from dms_deploy.sensors.stack import WaitForStackSensor
 
 # A plan has at most three steps: the base stack, then a version bump's remove and re-add.
@@ -27,13 +28,19 @@ AWS_CONN_ID = os.environ.get("DMS_DEPLOY_AWS_CONN_ID", "aws_default")
 # Without a triggerer, set DMS_DEPLOY_DEFERRABLE=false: the waits then run in reschedule mode.
 DEFERRABLE = os.environ.get("DMS_DEPLOY_DEFERRABLE", "true").lower() != "false"
 POLL_SECONDS = float(os.environ.get("DMS_DEPLOY_POLL_SECONDS", "15"))
+# How long the proof waits for new tables' full loads before it fails with what to do.
+FULL_LOAD_HOURS = float(os.environ.get("DMS_DEPLOY_FULL_LOAD_TIMEOUT_HOURS", "12"))
+# How long a step waits for tasks to stop or start, or for its stack to settle.
+WAIT_SECONDS = float(os.environ.get("DMS_DEPLOY_WAIT_SECONDS", "1800"))
+MAX_ATTEMPTS = int(os.environ.get("DMS_DEPLOY_AWS_MAX_ATTEMPTS", "10"))
+RETRY_SECONDS = float(os.environ.get("DMS_DEPLOY_RETRY_DELAY_SECONDS", "20"))
 
 AWS_STEP = {
     "aws_conn_id": AWS_CONN_ID,
     # The DMS and CloudFormation control planes throttle: back off on the client side too.
-    "botocore_config": {"retries": {"mode": "adaptive", "max_attempts": 10}},
+    "botocore_config": {"retries": {"mode": "adaptive", "max_attempts": MAX_ATTEMPTS}},
     "retries": 3,
-    "retry_delay": timedelta(seconds=20),
+    "retry_delay": timedelta(seconds=RETRY_SECONDS),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=5),
 }
@@ -74,7 +81,12 @@ with DAG(
 
     @task_group
     def deploy_step(item: dict) -> None:
-        common = {"item": item, "poll_seconds": POLL_SECONDS, **AWS_STEP}
+        common = {
+            "item": item,
+            "poll_seconds": POLL_SECONDS,
+            "wait_timeout": WAIT_SECONDS,
+            **AWS_STEP,
+        }
         pause = PauseTasksOperator(task_id="pause_tasks", **common)
         deploy = DeployStackOperator(task_id="deploy_stack", **common)
         wait = WaitForStackSensor(
@@ -86,11 +98,20 @@ with DAG(
             **AWS_STEP,
         )
         resume = ResumeTasksOperator(task_id="resume_tasks", **common)
+        # The proof covers the loads: it runs once the new tables' full loads are done.
+        loads = WaitForFullLoadsSensor(
+            task_id="wait_for_full_loads",
+            item=item,
+            deferrable=DEFERRABLE,
+            poke_interval=POLL_SECONDS * 4,
+            timeout=int(timedelta(hours=FULL_LOAD_HOURS).total_seconds()),
+            **AWS_STEP,
+        )
         verify = VerifyNoS3OverwriteOperator(
             task_id="verify_no_s3_overwrite", before=pause.output, **common
         )
-        pause >> deploy >> wait >> resume >> verify
-        wait >> verify
+        pause >> deploy >> wait >> resume >> loads >> verify
+        wait >> loads
         # A failed deploy still resumes what this step paused, and a failed resume fails the
         # run: a task left stopped is never silent. Clearing a step reruns its setups too.
         resume.as_teardown(setups=[pause, deploy], on_failure_fail_dagrun=True)

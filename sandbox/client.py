@@ -37,6 +37,10 @@ class SandboxClient:
         """Every AWS API call received since the last reset (control routes excluded)."""
         return self._call("GET", "/calls")["calls"]
 
+    def interrupted_loads(self) -> list[dict[str, Any]]:
+        """Every stop that cancelled a table still loading: `{"task_id", "tables", "time"}`."""
+        return self._call("GET", "/interrupted-loads")["interrupted_loads"]
+
     def clear_calls(self) -> None:
         self._call("DELETE", "/calls")
 

@@ -63,6 +63,8 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
                 STATE.calls.clear()
                 return 200, {"ok": True}
             return 200, {"calls": list(STATE.calls)}
+        if route == "/interrupted-loads":
+            return 200, {"interrupted_loads": list(STATE.interrupted_loads)}
         if route == "/faults":
             if method == "DELETE":
                 faults.clear()

@@ -19,6 +19,9 @@ class SandboxState:
     clock: Clock = field(default_factory=Clock)
     faults: Faults = field(default_factory=Faults)
     calls: list[dict[str, Any]] = field(default_factory=list)
+    # Every stop that cancelled a table in "Before load" or "Full load": what tests read to
+    # prove no full load was interrupted (table statistics forget it at the next start).
+    interrupted_loads: list[dict[str, Any]] = field(default_factory=list)
     # Every AWS request is served under this lock: moto is not thread-safe, and serial
     # processing keeps the lazy clock deterministic.
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -31,6 +34,7 @@ class SandboxState:
             self.clock.clear()
             self.faults.clear()
             self.calls.clear()
+            self.interrupted_loads.clear()
 
 
 STATE = SandboxState()

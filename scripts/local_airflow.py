@@ -10,6 +10,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +63,65 @@ def _result(dag_run) -> RunResult:
     return RunResult(dag_run.run_id, str(dag_run.state), tasks)
 
 
-def trigger(conf: dict | None = None) -> RunResult:
+# Task id (without map index) -> what to do there; see `interventions`.
+Actions = Mapping[str, Callable[[], None] | None]
+
+
+@contextmanager
+def interventions(
+    before: Actions | None = None, kill: Actions | None = None, kill_after: Collection[str] = ()
+) -> Iterator[None]:
+    """Act between the tasks of a run, as the outside world can.
+
+    `before[task_id]()` runs just before that task runs (someone plants an object, a full
+    load starts). `kill[task_id]` models a worker that dies inside the task when it has no
+    retries left: the action (if any) does the part of the task's work that happened before
+    the kill, and the task instance is marked failed without running. `kill_after` models a
+    worker that dies after the task did all its work but before it reported success: the
+    task runs, then is marked failed. Each fires once, at the first map index.
+    """
+    import airflow.sdk.definitions.dag as dag_module
+    from airflow.utils.state import TaskInstanceState
+
+    real = dag_module._run_task
+    pending_before = dict(before or {})
+    pending_kill = dict(kill or {})
+    pending_after = set(kill_after)
+
+    def run(*, ti, task, run_triggerer: bool = False):
+        if ti.task_id in pending_before:
+            action = pending_before.pop(ti.task_id)
+            if action:
+                action()
+        if ti.task_id in pending_kill:
+            action = pending_kill.pop(ti.task_id)
+            if action:
+                action()
+            ti.set_state(TaskInstanceState.FAILED)
+            return None
+        outcome = real(ti=ti, task=task, run_triggerer=run_triggerer)
+        if ti.task_id in pending_after:
+            pending_after.discard(ti.task_id)
+            ti.set_state(TaskInstanceState.FAILED)
+        return outcome
+
+    dag_module._run_task = run
+    try:
+        yield
+    finally:
+        dag_module._run_task = real
+
+
+def trigger(
+    conf: dict | None = None,
+    before: Actions | None = None,
+    kill: Actions | None = None,
+    kill_after: Collection[str] = (),
+) -> RunResult:
     """One whole run of the DAG with these params; returns when it has finished."""
     dag = load_dag()
-    return _result(dag.test(run_conf=conf or {}))
+    with interventions(before, kill, kill_after):
+        return _result(dag.test(run_conf=conf or {}))
 
 
 def xcom(run_id: str, task_id: str, map_index: int = -1):
@@ -123,13 +180,20 @@ def task_windows(result: RunResult) -> list[str]:
     return lines
 
 
-def clear_failed_and_rerun(run_id: str) -> RunResult:
+def clear_failed_and_rerun(
+    run_id: str, before: Actions | None = None, kill: Actions | None = None
+) -> RunResult:
     """What a person does in the UI: clear the failed tasks with their downstream (Airflow
     adds their setups and teardowns), then let the run go on until it finishes."""
+    with interventions(before, kill):
+        return _clear_failed_and_rerun(run_id)
+
+
+def _clear_failed_and_rerun(run_id: str) -> RunResult:
     from airflow.models.dagbag import DBDagBag
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import clear_task_instances, find_relevant_relatives
-    from airflow.sdk.definitions.dag import _run_task
+    from airflow.sdk.definitions import dag as dag_module
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState, TaskInstanceState
 
@@ -172,7 +236,7 @@ def clear_failed_and_rerun(run_id: str) -> RunResult:
             if not ready:
                 time.sleep(0.2)
             for ti in ready:
-                _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
+                dag_module._run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
         return _result(dag_run)
 
 

@@ -261,14 +261,22 @@ def stop(task: Any) -> None:
     rt.generation += 1
     generation = rt.generation
     task.status = "stopping"
+    cancelled = []
     for table in rt.tables.values():
         if table.state in (BEFORE_LOAD, FULL_LOAD):
+            cancelled.append(f"{table.schema}.{table.table} ({table.state})")
             table.state = TABLE_CANCELLED
-    if task.id in STATE.faults.hanging_stops:
-        return  # injected fault: the stop never completes
+    if cancelled:
+        STATE.interrupted_loads.append(
+            {"task_id": task.id, "tables": cancelled, "time": STATE.clock.now()}
+        )
 
     def stopped(due: float) -> None:
         if rt.generation != generation:
+            return
+        if task.id in STATE.faults.hanging_stops:
+            # Injected fault: the stop hangs in "stopping" until the faults are cleared.
+            STATE.clock.at(STATE.clock.now() + STATE.clock.scaled(1.0), stopped)
             return
         task.status = "stopped"
         rt.stop = due

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from dms_deploy.apply.dms_tasks import (
+    MissingTasks,
     Waiting,
     describe_tasks,
     loading_tables,
@@ -122,14 +123,16 @@ def test_pause_refuses_during_a_full_load_and_stops_nothing(food):
 def test_resume_never_starts_a_task_configured_paused_and_picks_the_start_type(food):
     _, _, dms, _ = food
     assert pause_tasks(dms, [TASK, "food-foodsearch"], FAST) == ["food-foodsearch", TASK]
-    outcome = resume_tasks(
-        dms,
-        [TASK, "food-foodsearch", "food-missing"],
-        keep_stopped=["food-foodsearch"],
-        waiting=FAST,
-        planned={TASK: "start-replication"},
-    )
-    assert outcome == {
+    with pytest.raises(MissingTasks) as missing:  # a planned start of a missing task fails
+        resume_tasks(
+            dms,
+            [TASK, "food-foodsearch", "food-missing"],
+            keep_stopped=["food-foodsearch"],
+            waiting=FAST,
+            planned={TASK: "start-replication"},
+        )
+    assert missing.value.missing == ["food-missing"]
+    assert missing.value.outcome == {
         TASK: "resume-processing",  # it ran before: start-replication would be refused
         "food-foodsearch": "configured paused",
         "food-missing": "does not exist",

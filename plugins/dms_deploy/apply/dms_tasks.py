@@ -89,6 +89,10 @@ def pause_tasks(dms: Any, identifiers: Iterable[str], waiting: Waiting | None = 
     Every task is checked before any is stopped, so a full load found anywhere stops
     nothing at all. Returns the identifiers this call stopped (already stopped tasks and
     tasks that do not exist yet are left alone).
+
+    All or nothing: if anything fails after the first stop (a stop that hangs, a throttled
+    call, the worker being told to stop), the tasks this call stopped are started again
+    before the error goes on, so a failed pause never leaves a task stopped.
     """
     waiting = waiting or Waiting()
     tasks = describe_tasks(dms, identifiers)
@@ -101,11 +105,79 @@ def pause_tasks(dms: Any, identifiers: Iterable[str], waiting: Waiting | None = 
     if busy:
         details = "; ".join(f"{i}: {', '.join(tables)}" for i, tables in sorted(busy.items()))
         raise PreconditionFailed(f"a full load is in progress, nothing was stopped ({details})")
-    for identifier in to_stop:
-        dms.stop_replication_task(ReplicationTaskArn=tasks[identifier]["ReplicationTaskArn"])
-    stopping = sorted(i for i, t in tasks.items() if t["Status"] == "stopping")
-    _wait_for_status(dms, [*to_stop, *stopping], {"stopped"}, waiting)
+    stopped: list[str] = []
+    try:
+        for identifier in to_stop:
+            dms.stop_replication_task(ReplicationTaskArn=tasks[identifier]["ReplicationTaskArn"])
+            stopped.append(identifier)
+        stopping = sorted(i for i, t in tasks.items() if t["Status"] == "stopping")
+        _wait_for_status(dms, [*to_stop, *stopping], {"stopped"}, waiting)
+    except BaseException as error:
+        if not stopped:
+            raise
+        raise PauseUndone(_undo_pause(dms, stopped, error, waiting)) from error
     return to_stop
+
+
+class PauseUndone(ApplyError):
+    """A pause failed after it had stopped tasks; the message says which it started again."""
+
+
+def _undo_pause(dms: Any, stopped: list[str], error: BaseException, waiting: Waiting) -> str:
+    """Start again what a failed pause stopped; returns the message for the person."""
+    restarted, left = restart_stopped(dms, stopped, waiting)
+    why = str(error) or type(error).__name__
+    parts = [f"the pause failed after stopping {', '.join(stopped)}: {why}"]
+    if restarted:
+        parts.append(f"started again (resume-processing, no reload): {', '.join(restarted)}")
+    if left:
+        still = ", ".join(f"{i} ({why})" for i, why in sorted(left.items()))
+        parts.append(
+            f"NOT started again: {still}; once DMS reports them stopped, clearing this step "
+            "stops and resumes them as planned (or start them with resume-processing)"
+        )
+    parts.append("nothing was deployed; clear pause_tasks to try the step again")
+    return "; ".join(parts)
+
+
+def restart_stopped(
+    dms: Any, identifiers: list[str], waiting: Waiting
+) -> tuple[list[str], dict[str, str]]:
+    """Start again, with resume-processing, the tasks among `identifiers` that are stopped.
+
+    Returns the tasks started (and seen running) and, for the others, why not. Never raises:
+    it runs while another error is on its way to the person.
+    """
+    left: dict[str, str] = {}
+    try:
+        tasks = describe_tasks(dms, identifiers)
+    except Exception as error:  # report, do not hide the first error
+        return [], dict.fromkeys(identifiers, f"cannot describe it: {error}")
+    started = []
+    for identifier in identifiers:
+        task = tasks.get(identifier)
+        status = task["Status"] if task else "missing"
+        if status in RUNNING_TASK_STATUSES:
+            started.append(identifier)
+            continue
+        if status not in STARTABLE:
+            left[identifier] = f"it is {status}"
+            continue
+        try:
+            dms.start_replication_task(
+                ReplicationTaskArn=task["ReplicationTaskArn"],
+                StartReplicationTaskType=start_type(task),
+            )
+            started.append(identifier)
+        except Exception as error:
+            left[identifier] = f"the start failed: {error}"
+    try:
+        _wait_for_status(dms, started, {"running"}, waiting)
+    except Exception as error:
+        for identifier in started:
+            left[identifier] = f"started, but not seen running: {error}"
+        started = []
+    return started, left
 
 
 RELOAD_TARGET = "reload-target"
@@ -131,8 +203,9 @@ def resume_tasks(
     """Start every task in `identifiers` that is not running, and wait until it runs.
 
     Tasks configured paused (`keep_stopped`) are never started, whatever the caller asks.
-    Returns, per identifier, what happened: a start type, `already running`,
-    `configured paused` or `does not exist`.
+    Returns, per identifier, what happened: a start type, `already running` or
+    `configured paused`. A task to start that does not exist is an error (`MissingTasks`),
+    raised after every other task was started: the plan said it would replicate.
     """
     waiting = waiting or Waiting()
     hold = set(keep_stopped)
@@ -160,7 +233,27 @@ def resume_tasks(
     already = [i for i, o in outcome.items() if o == "already running"]
     before = {i: tasks[i] for i in [*started, *already]}
     _wait_for_status(dms, [*started, *already], {"running"}, waiting, _finished_since(before))
+    missing = sorted(i for i, o in outcome.items() if o == "does not exist")
+    if missing:
+        raise MissingTasks(missing, outcome)
     return outcome
+
+
+class MissingTasks(ApplyError):
+    """Tasks the plan starts are not in DMS; every other task was started."""
+
+    def __init__(self, missing: list[str], outcome: dict[str, str]) -> None:
+        super().__init__(
+            f"tasks to start do not exist in DMS: {', '.join(missing)}; "
+            f"the others were started ({_summary(outcome, missing)})"
+        )
+        self.missing = missing
+        self.outcome = outcome
+
+
+def _summary(outcome: dict[str, str], leave_out: list[str]) -> str:
+    kept = [f"{i}: {o}" for i, o in sorted(outcome.items()) if i not in leave_out]
+    return ", ".join(kept) or "none"
 
 
 def _stop_date(task: Mapping[str, Any]) -> Any:

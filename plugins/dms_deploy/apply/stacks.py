@@ -160,6 +160,27 @@ def deploy_stack(
     return DeployOutcome("executed", name)
 
 
+def wait_until_settled(cfn: Any, stack_name: str, waiting: Any) -> str | None:
+    """Wait while the stack is `*_IN_PROGRESS`; returns its settled status (None if gone).
+
+    A task that CloudFormation is still creating or modifying must not be started: the
+    update would then find it running and roll back."""
+
+    def settled() -> tuple[str | None] | None:
+        stack = describe_stack(cfn, stack_name)
+        status = stack["StackStatus"] if stack else None
+        return None if status and _busy(status) else (status,)
+
+    (status,) = wait_until(
+        settled,
+        what=f"stack {stack_name} to leave *_IN_PROGRESS",
+        timeout_seconds=waiting.timeout_seconds,
+        poll_seconds=waiting.poll_seconds,
+        sleep=waiting.sleep,
+    )
+    return status
+
+
 def delete_stack(cfn: Any, stack_name: str) -> DeployOutcome:
     """Delete a stack the plan removes (a team whose config is gone, reviewed as
     disruptive). Its DMS resources go; the data they wrote stays in S3."""

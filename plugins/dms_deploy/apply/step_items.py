@@ -26,6 +26,7 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
     announced = _announced_task_changes(plan)
     items = []
     for stack in deployable:
+        loads = _first_loads_in_step(plan, index, stack.name, stack.body)
 
         def mine(task: str, stack_team: str = stack.team) -> bool:
             team = step.task_teams.get(task, "")
@@ -45,12 +46,45 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
                 "allow_removals": plan.allow_disruptive,
                 "s3": dict(s3),
                 "changed_endpoints": list(step.changed_endpoints.get(stack.name, ())),
-                "fresh_folders": sorted(
-                    f for c in plan.changes if c.stack == stack.name for f in c.first_loads
-                ),
+                # Only the folders this step's template loads for the first time: a folder
+                # an earlier step filled is not new any more (it holds that step's load).
+                "fresh_folders": sorted({t["folder"] for ts in loads.values() for t in ts}),
+                "loads": loads,
             }
         )
     return items
+
+
+def _first_loads_in_step(
+    plan: Plan, index: int, stack_name: str, body: str | None
+) -> dict[str, list[dict[str, str]]]:
+    """Task id -> the tables its template in this step loads for the first time.
+
+    A table loads for the first time in the step whose template first holds its folder
+    (among the plan's first loads): a version bump in one task is removed in step 1 and
+    loads in step 2, while a table added to another task loads in step 1.
+    """
+    fresh = {f for c in plan.changes if c.stack == stack_name for f in c.first_loads}
+    if not fresh or not body:
+        return {}
+    earlier = [
+        s.body
+        for step in plan.steps[:index]
+        for s in step.stacks
+        if s.name == stack_name and s.body is not None
+    ]
+    seen = table_folders(parse_template(earlier[-1])) if earlier else set()
+    loads: dict[str, list[dict[str, str]]] = {}
+    for task, (_, resource) in sorted(task_resources(parse_template(body)).items()):
+        props = properties(resource)
+        for source, version in sorted(mapped_tables(props.get("TableMappings")).items()):
+            folder = folder_of(source, version)
+            if folder in fresh and folder not in seen:
+                _, schema, table = source.split("/", 2)
+                entry = {"folder": folder, "schema": schema, "table": table}
+                entry["migration_type"] = str(props.get("MigrationType", ""))
+                loads.setdefault(task, []).append(entry)
+    return loads
 
 
 def _announced_task_changes(plan: Plan) -> set[str]:

@@ -16,9 +16,16 @@ from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
-from dms_deploy.apply.dms_tasks import Waiting, pause_tasks, resume_tasks
+from dms_deploy.apply.dms_tasks import (
+    MissingTasks,
+    Waiting,
+    describe_tasks,
+    pause_tasks,
+    resume_tasks,
+)
 from dms_deploy.apply.endpoint_tests import wait_for_connection_tests
-from dms_deploy.apply.errors import ApplyError
+from dms_deploy.apply.errors import ApplyError, PreconditionFailed
+from dms_deploy.apply.full_loads import occupied_folders
 from dms_deploy.apply.s3_guard import find_overwrites, snapshot
 from dms_deploy.apply.stacks import (
     delete_stack,
@@ -27,10 +34,12 @@ from dms_deploy.apply.stacks import (
     ensure_deployable,
     is_deployed,
     parse_template,
+    wait_until_settled,
 )
 from dms_deploy.apply.step_items import table_folders
 from dms_deploy.apply.template_store import TemplateStore
 from dms_deploy.state.clients import RequiresConnection
+from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
 
 class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
@@ -40,6 +49,7 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     def __init__(
         self, *, item: dict, wait_timeout: float = 1800.0, poll_seconds: float = 10.0, **kwargs: Any
     ) -> None:
+        # wait_timeout bounds each wait for tasks to stop or start and for a change set.
         super().__init__(**kwargs)
         self.item = item
         self.wait_timeout = wait_timeout
@@ -69,32 +79,92 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     def prefix(self, folder: str) -> str:
         return f"{self.item['s3']['bucket_folder']}/data/{folder}/"
 
+    def tasks_loading_into_occupied_folders(self, before_deploy: bool) -> dict[str, list[str]]:
+        """Task id -> its first-load folders that hold objects now, for the tasks this step
+        will start. After the deploy, a task already running started its loads before (a
+        rerun): its folders hold its own LOAD files."""
+        candidates = {
+            t
+            for t in self.item.get("loads", {})
+            if t in self.item["resume"] and t not in self.item["keep_stopped"]
+        }
+        live = (
+            describe_tasks(self.hook.conn, candidates) if candidates and not before_deploy else {}
+        )
+        loads = {
+            t: tables
+            for t, tables in self.item.get("loads", {}).items()
+            if t in candidates
+            and (before_deploy or live.get(t, {}).get("Status") not in RUNNING_TASK_STATUSES)
+        }
+        folders = [table["folder"] for tables in loads.values() for table in tables]
+        if not folders:
+            return {}
+        s3 = self.item["s3"]
+        occupied = set(
+            occupied_folders(self.client(S3Hook), s3["bucket"], s3["bucket_folder"], folders)
+        )
+        blocked = {
+            task: [self.prefix(t["folder"]) for t in tables if t["folder"] in occupied]
+            for task, tables in loads.items()
+        }
+        return {task: folders for task, folders in blocked.items() if folders}
+
+
+def _occupied_message(blocked: dict[str, list[str]]) -> str:
+    tasks = "; ".join(f"{t} would full-load into {', '.join(f)}" for t, f in blocked.items())
+    return (
+        f"{tasks}. Those folders were empty when the plan was made but hold objects now, and "
+        "a load would overwrite them. Move the objects out (or bump the tables' versions "
+        "and deploy a new plan)"
+    )
+
 
 class PauseTasksOperator(_StepOperator):
     """Setup: stop the step's running tasks, after re-checking that none is loading.
 
     A rerun after the stack already holds this step's template stops nothing: those tasks
-    no longer need to change. Also records the objects in the affected table folders.
+    no longer need to change. First records the objects in the affected table folders, so
+    a failed listing stops nothing; a failure after the first stop starts the stopped tasks
+    again (see `apply.dms_tasks.pause_tasks`).
     """
 
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
         prefixes = self.folder_prefixes()
+        before = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
+        self.log.info("recorded %d objects in %d table folders", len(before), len(prefixes))
         body = self.item["stack"]["body"]
+        deployed = False
         if body is not None and is_deployed(cfn, self.stack_name, body):
             self.log.info("%s already holds this step's template: nothing to stop", self.stack_name)
             stopped: list[str] = []
+            deployed = True
         else:
+            occupied = self.tasks_loading_into_occupied_folders(before_deploy=True)
+            if occupied:
+                raise AirflowFailException(
+                    "nothing was stopped: " + _occupied_message(occupied) + ", then clear "
+                    "pause_tasks"
+                )
             try:
                 if body is not None:
                     ensure_deployable(cfn, self.stack_name, body)
                 stopped = pause_tasks(self.hook.conn, self.item["pause"], self.waiting)
+            except PreconditionFailed as error:
+                raise AirflowFailException(
+                    f"{error}; when that is over, clear pause_tasks to run the step"
+                ) from error
             except ApplyError as error:
                 raise AirflowFailException(str(error)) from error
             self.log.info("stopped: %s", ", ".join(stopped) or "none")
-        before = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
-        self.log.info("recorded %d objects in %d table folders", len(before), len(prefixes))
-        return {"stopped": stopped, "prefixes": prefixes, "snapshot": before}
+        return {
+            "stopped": stopped,
+            "prefixes": prefixes,
+            "snapshot": before,
+            # A rerun after the deploy: new folders may hold this step's own full loads.
+            "deployed_already": deployed,
+        }
 
 
 class DeployStackOperator(_StepOperator):
@@ -139,10 +209,16 @@ class DeployStackOperator(_StepOperator):
 class ResumeTasksOperator(_StepOperator):
     """Teardown: start what the step paused or created; never a task configured paused.
 
-    It first waits for DMS to finish testing the connections of endpoints the step changed."""
+    Waits first for the stack to settle (a task CloudFormation is still updating must not
+    start), and re-checks right before the starts that every folder a started task loads
+    for the first time is still empty: such a task is not started, the others are. It
+    also waits for DMS to finish testing the connections of endpoints the step changed.
+    """
 
     def execute(self, context: Any) -> dict[str, str]:
+        cfn = self.client(CloudFormationHook)
         try:
+            wait_until_settled(cfn, self.stack_name, self.waiting)
             tested = wait_for_connection_tests(
                 self.hook.conn,
                 [t for t in self.item["resume"] if t not in self.item["keep_stopped"]],
@@ -151,17 +227,31 @@ class ResumeTasksOperator(_StepOperator):
             )
             for line in tested:
                 self.log.info("connection test: %s", line)
+            # Right before the starts: a folder may have been filled since the plan.
+            blocked = self.tasks_loading_into_occupied_folders(before_deploy=False)
             outcome = resume_tasks(
                 self.hook.conn,
-                self.item["resume"],
+                [t for t in self.item["resume"] if t not in blocked],
                 self.item["keep_stopped"],
                 self.waiting,
                 planned=self.item.get("start", {}),
             )
+        except MissingTasks as error:
+            raise AirflowFailException(
+                f"{error}. The plan starts them after deploying {self.stack_name}, so the "
+                f"stack should hold them: read its events (dmsctl plan shows the drift), fix "
+                "the cause, then clear this step's deploy_stack to deploy and start again"
+            ) from error
         except ApplyError as error:
-            raise AirflowFailException(str(error)) from error
+            raise AirflowFailException(f"{error}; clear resume_tasks to retry") from error
         for task, what in sorted(outcome.items()):
             self.log.info("%s: %s", task, what)
+        if blocked:
+            raise AirflowFailException(
+                "not started, so that no S3 object is overwritten: "
+                + _occupied_message(blocked)
+                + f", then clear resume_tasks. Started: {', '.join(outcome) or 'none'}"
+            )
         return outcome
 
 
@@ -178,11 +268,19 @@ class VerifyNoS3OverwriteOperator(_StepOperator):
     def execute(self, context: Any) -> dict:
         before = self.before or {}
         fresh = [self.prefix(f) for f in self.item.get("fresh_folders", [])]
+        if before.get("deployed_already"):
+            fresh = []  # they were checked empty before this step's first start
         prefixes = sorted({*before.get("prefixes", []), *fresh})
         after = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
         problems = find_overwrites(before.get("snapshot", {}), after, fresh)
         if problems:
-            raise AirflowFailException("S3 objects were overwritten: " + "; ".join(problems))
+            raise AirflowFailException(
+                "S3 objects were overwritten: "
+                + "; ".join(problems)
+                + ". Nothing was stopped for this; with bucket versioning the previous "
+                "versions can be restored (docs/production.md). Find what wrote them before "
+                "deploying again"
+            )
         new = len(set(after) - set(before.get("snapshot", {})))
         self.log.info(
             "%d objects unchanged, %d new, in %d folders", len(after) - new, new, len(prefixes)

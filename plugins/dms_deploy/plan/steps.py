@@ -176,7 +176,7 @@ def _without(configs: Configs, team: str, held: dict[str, set[str]], replaced: s
 
 def _team_step(name: str, diffs: list[StackDiff], sim: _Simulation) -> Step:
     changes = [c for d in diffs for c in d.changes]
-    pause = [c.task for c in changes if c.task in sim.running and (c.needs_stop or c.task_paused)]
+    pause = [c.task for c in changes if c.task in sim.running and _stops(c)]
     stopped = {*pause, *(c.task for c in changes if _loads_again(c, sim))}
     start = {c.task: kind for c in changes if (kind := _start_kind(c, c.task in stopped, sim))}
     sim.running -= set(pause)
@@ -218,6 +218,17 @@ def _loads_again(change: TaskChange, sim: _Simulation) -> bool:
         and change.classification == "in-place"
         and bool(change.first_loads or change.removed or change.paused_tables)
     )
+
+
+def _stops(change: TaskChange) -> bool:
+    """Whether a running task must stop for this change.
+
+    A config-only change (a paused table's version, say) alters only the task's Metadata,
+    but CloudFormation updates the resource for it, which DMS refuses while the task runs
+    (InvalidResourceStateFault, and the stack rolls back):
+    https://docs.aws.amazon.com/dms/latest/APIReference/API_ModifyReplicationTask.html
+    """
+    return change.needs_stop or change.task_paused or change.classification == "config-only"
 
 
 def _start_kind(change: TaskChange, paused_here: bool, sim: _Simulation) -> StartKind | None:

@@ -72,8 +72,14 @@ def _diff_existing(old: TaskView, new: TaskView, stack: str, res: ResourceDiff) 
         # A new task loads every table again, into the same folders.
         first = [folder_of(s, v) for s, v in new.active.items()]
     elif classification == "none" and _metadata_differs(old, new):
-        # Bookkeeping only (a task pause flag, a paused table's version): DMS sees nothing.
+        # Bookkeeping only (a task pause flag, a paused table's version): DMS's settings stay
+        # the same, but CloudFormation updates the task resource for its Metadata, and DMS
+        # refuses that while the task runs. The steps stop a running task for it.
         classification = "config-only"
+        reasons = (
+            "only the task's DmsDeploy metadata changes; CloudFormation still updates "
+            "the task, so a running task is stopped and resumed (no reload)",
+        )
     return TaskChange(
         team=new.team,
         task=new.identifier,

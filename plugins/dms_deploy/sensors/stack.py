@@ -13,6 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.stacks import StackProgress, stack_progress
 from dms_deploy.state.clients import RequiresConnection
+from dms_deploy.triggers.aws import aws_kwargs
 from dms_deploy.triggers.stack import StackSettledTrigger
 
 
@@ -70,10 +71,7 @@ class WaitForStackSensor(RequiresConnection, AwsBaseSensor[CloudFormationHook]):
                 expect_change=self._expect_change,
                 expect_deleted=self._expect_deleted,
                 poll_seconds=float(self.poke_interval),
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                botocore_config=self.botocore_config,
+                **aws_kwargs(self),
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=float(self.timeout)),

@@ -10,7 +10,9 @@ INFO = CheckInfo(
     "DMS102",
     "every stack to update is in a deployable state (not in progress, not *_FAILED)",
     "CloudFormation refuses an update while a stack is in progress or failed to roll back; "
-    "a stack whose creation rolled back must be deleted before it can be created again.",
+    "a stack whose creation rolled back must be deleted before it can be created again. "
+    "A stack in progress is a no-go even when the plan has no change for it: an update under "
+    "way (say, of a run whose worker died) may have stopped tasks that only its run resumes.",
 )
 
 # Statuses from which a change set of type CREATE may be executed.
@@ -24,7 +26,9 @@ def run(ctx: OnlineContext) -> list[Finding]:
         if status is None:
             continue
         deployable = _CREATABLE if diff.action == "create" else UPDATABLE_STACK_STATUSES
-        if diff.action == "none":
+        if in_progress(status):
+            findings.append(ctx.finding(_message(diff.name, status), team=diff.team))
+        elif diff.action == "none":
             if status not in UPDATABLE_STACK_STATUSES:
                 findings.append(
                     ctx.finding(
@@ -39,11 +43,21 @@ def run(ctx: OnlineContext) -> list[Finding]:
     return findings
 
 
+def in_progress(status: str) -> bool:
+    """An operation runs; REVIEW_IN_PROGRESS only means a change set that was never run."""
+    return status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS"
+
+
 def _message(stack: str, status: str) -> str:
     if status == "ROLLBACK_COMPLETE":
         return f"stack {stack} is in ROLLBACK_COMPLETE: its creation failed; delete it first"
-    if status.endswith("_IN_PROGRESS"):
-        return f"stack {stack} is in {status}: wait until it settles, then plan again"
+    if in_progress(status):
+        return (
+            f"stack {stack} is in {status}: an operation is under way, so live state is moving "
+            "and its tasks may be stopped for it. Wait until it settles; if a dms_deploy run "
+            "failed during it, clear that run's failed step so it resumes the tasks; then "
+            "plan again"
+        )
     return f"stack {stack} is in {status}: CloudFormation cannot update it; repair it first"
 
 

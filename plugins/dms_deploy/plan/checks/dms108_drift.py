@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from dms_deploy.checks.base import CheckInfo, Finding
 from dms_deploy.config.models import FULL_LOAD
+from dms_deploy.plan.checks.dms102_stack_state import in_progress
 from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, always
 from dms_deploy.plan.settings_drift import differing_settings
 from dms_deploy.plan.templates import json_value
@@ -36,8 +37,16 @@ _STOPPED = {
 def run(ctx: OnlineContext) -> list[Finding]:
     findings = []
     for diff in ctx.analysis.stack_diffs():
-        if diff.status is not None and diff.status.endswith("_IN_PROGRESS"):
-            continue  # DMS102 reports it; the live state is moving
+        if diff.status is not None and in_progress(diff.status):
+            # The live state is moving: no drift can be told apart from the operation.
+            findings.append(
+                ctx.finding(
+                    f"stack {diff.name} is in {diff.status}: its tasks cannot be compared "
+                    "with it until it settles (see DMS102); plan again then",
+                    team=diff.team,
+                )
+            )
+            continue
         for ident, view in sorted(diff.old_views.items()):
             paused = view.paused
             if not view.has_metadata and diff.action == "none" and ident in diff.new_views:
