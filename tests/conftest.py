@@ -94,3 +94,20 @@ def bootstrapped_sandbox(sandbox: SandboxClient) -> SandboxClient:
     """A reset sandbox bootstrapped from the repository's dms_configs/."""
     sandbox.bootstrap(str(REPO / "dms_configs"))
     return sandbox
+
+
+# How `make test` spreads tests over pytest-xdist workers (`--dist loadgroup`). A file stays
+# on one worker, so its module fixtures run once, except the DAG scenarios, which each build
+# their own world and are spread test by test. The two real-Airflow files share one worker:
+# together they would starve each other's heartbeats on a 2-core machine.
+_SPREAD = ("tests/dag/", "tests/faults/")
+_REAL_AIRFLOW = ("tests/production/test_real_airflow.py", "tests/production/test_celery_airflow.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path in _REAL_AIRFLOW:
+            item.add_marker(pytest.mark.xdist_group("real-airflow"))
+        elif not path.startswith(_SPREAD):
+            item.add_marker(pytest.mark.xdist_group(path))
