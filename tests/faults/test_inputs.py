@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from dms_deploy.plan.templates import MAX_INLINE_TEMPLATE_BYTES
-from scripts.local_airflow import clear_failed_and_rerun, trigger
+from scripts.local_airflow import RunResult, clear_failed_and_rerun, trigger
 from tests.faults.promises import BUCKET, assert_promises, record
 from tests.faults.scenario import add_table, folder, objects_in, plan_of, status
 from tests.unit.test_odd_names import TEAM, team_doc
@@ -49,6 +49,18 @@ def _task_ids() -> list[str]:
     return [t["ReplicationTaskIdentifier"] for t in found]
 
 
+def refused_offline(capfd, check: str) -> tuple[RunResult, str]:
+    """A run that `validate_configs` refuses with `check`, before any AWS call: nothing is
+    planned, stopped or deployed. Returns the run and its output."""
+    refused = trigger()
+    assert refused.state == "failed"
+    assert refused.state_of("validate_configs") == ["failed"]
+    assert not refused.ran("check_state")
+    out = capfd.readouterr().out
+    assert f"config checks failed: {check}" in out
+    return refused, out
+
+
 def test_a_team_file_symlinked_elsewhere_deploys(deployed, configs, tmp_path):
     real = tmp_path / "elsewhere" / "logistics.json"
     real.parent.mkdir()
@@ -75,13 +87,8 @@ def test_a_broken_symlink_fails_validation_and_deletes_nothing(deployed, configs
     link.unlink()
     link.symlink_to(tmp_path / "moved" / "logistics.json")  # the target is gone
     before = record(deployed)
-    failed = trigger()
-    assert failed.state == "failed"
-    assert failed.state_of("validate_configs") == ["failed"]
-    assert not failed.ran("check_state")
-    out = capfd.readouterr().out
+    failed, out = refused_offline(capfd, "DMS001")
     assert f"teams/logistics.json: is a broken symlink (to {os.readlink(link)})" in out
-    assert "config checks failed: DMS001" in out
     stack = boto3.client("cloudformation").describe_stacks(StackName="dms-logistics")
     assert stack["Stacks"][0]["StackStatus"].endswith("_COMPLETE")
     assert all(status(ident) == "running" for ident in LOGISTICS)
@@ -107,13 +114,7 @@ def _add_tables(configs: Path, count: int, name: str) -> None:
 def test_two_thousand_tables_over_the_template_limit_are_a_no_go(deployed, configs, capfd):
     _add_tables(configs, 2000, "foodsearch/order_line_item_{:04d}")
     before = record(deployed)
-    refused = trigger()
-    assert refused.state == "failed"
-    # DMS006 is an offline check: the run stops at validate_configs, before any AWS call.
-    assert refused.state_of("validate_configs") == ["failed"]
-    assert not refused.ran("check_state")
-    out = capfd.readouterr().out
-    assert "config checks failed: DMS006" in out
+    _, out = refused_offline(capfd, "DMS006")
     assert "stack dms-food:" in out
     assert "over CloudFormation's limit of 1,048,576 bytes" in out
     assert status("food-foodsearch") == "running"
