@@ -17,15 +17,13 @@ AWS behaviour relied on:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
-from dms_deploy.apply.polling import wait_until
+from dms_deploy.apply.polling import Waiting
 from dms_deploy.state.model import (
     FULL_LOAD_FINISHED,
     LOADING_TABLE_STATES,
@@ -37,15 +35,6 @@ START_REPLICATION = "start-replication"
 RESUME_PROCESSING = "resume-processing"
 # DescribeReplicationTasks accepts a list of identifiers per filter; keep requests small.
 _FILTER_BATCH = 50
-
-
-@dataclass
-class Waiting:
-    """How long and how often to poll a task's status."""
-
-    timeout_seconds: float = 900.0
-    poll_seconds: float = 5.0
-    sleep: Callable[[float], None] = field(default=time.sleep)
 
 
 def describe_tasks(dms: Any, identifiers: Iterable[str]) -> dict[str, dict]:
@@ -303,10 +292,4 @@ def _wait_for_status(
         ]
         return True if not pending else None
 
-    wait_until(
-        probe,
-        what=f"tasks to be {'/'.join(sorted(goal))}: {', '.join(identifiers)}",
-        timeout_seconds=waiting.timeout_seconds,
-        poll_seconds=waiting.poll_seconds,
-        sleep=waiting.sleep,
-    )
+    waiting.until(probe, f"tasks to be {'/'.join(sorted(goal))}: {', '.join(identifiers)}")

@@ -19,9 +19,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dms_deploy.apply.dms_tasks import Waiting, describe_tasks
+from dms_deploy.apply.dms_tasks import describe_tasks
 from dms_deploy.apply.errors import ApplyError
-from dms_deploy.apply.polling import wait_until
+from dms_deploy.apply.polling import Waiting
 
 TESTING = "testing"
 FAILED = "failed"
@@ -98,13 +98,7 @@ def wait_for_connection_tests(
             return None
         return [f"{_where(c)}: {c.get('Status')}" for c in found]
 
-    return wait_until(
-        probe,
-        what="connection tests of " + ", ".join(sorted(changed_endpoints)),
-        timeout_seconds=waiting.timeout_seconds,
-        poll_seconds=waiting.poll_seconds,
-        sleep=waiting.sleep,
-    )
+    return waiting.until(probe, "connection tests of " + ", ".join(sorted(changed_endpoints)))
 
 
 def _where(connection: dict) -> str:

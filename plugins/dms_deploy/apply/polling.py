@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from dms_deploy.apply.errors import ApplyError
@@ -42,3 +43,22 @@ def backoff(most_seconds: float, first_seconds: float = 0.5) -> Iterator[float]:
     while True:
         yield pause
         pause = min(pause * 2, most_seconds)
+
+
+@dataclass
+class Waiting:
+    """How long and how often a step polls AWS while it waits."""
+
+    timeout_seconds: float = 900.0
+    poll_seconds: float = 5.0
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def until(self, probe: Callable[[], T | None], what: str) -> T:
+        """`wait_until` with this timeout, poll interval and sleep."""
+        return wait_until(
+            probe,
+            what=what,
+            timeout_seconds=self.timeout_seconds,
+            poll_seconds=self.poll_seconds,
+            sleep=self.sleep,
+        )

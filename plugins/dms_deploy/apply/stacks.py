@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
-from dms_deploy.apply.polling import wait_until
+from dms_deploy.apply.polling import Waiting, wait_until
 from dms_deploy.apply.template_store import TemplateStore, template_source
 from dms_deploy.plan import templates
 
@@ -160,7 +160,7 @@ def deploy_stack(
     return DeployOutcome("executed", name)
 
 
-def wait_until_settled(cfn: Any, stack_name: str, waiting: Any) -> str | None:
+def wait_until_settled(cfn: Any, stack_name: str, waiting: Waiting) -> str | None:
     """Wait while the stack is `*_IN_PROGRESS`; returns its settled status (None if gone).
 
     A task that CloudFormation is still creating or modifying must not be started: the
@@ -171,13 +171,7 @@ def wait_until_settled(cfn: Any, stack_name: str, waiting: Any) -> str | None:
         status = stack["StackStatus"] if stack else None
         return None if status and _busy(status) else (status,)
 
-    (status,) = wait_until(
-        settled,
-        what=f"stack {stack_name} to leave *_IN_PROGRESS",
-        timeout_seconds=waiting.timeout_seconds,
-        poll_seconds=waiting.poll_seconds,
-        sleep=waiting.sleep,
-    )
+    (status,) = waiting.until(settled, f"stack {stack_name} to leave *_IN_PROGRESS")
     return status
 
 
