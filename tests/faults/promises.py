@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 
+from dms_deploy.apply.s3_guard import Snapshot, find_overwrites, snapshot
 from dms_deploy.apply.stacks import parse_template
 from dms_deploy.paths import default_templates_dir
 from dms_deploy.plan.views import TaskView, deployed_views, mapped_tables
@@ -29,13 +30,9 @@ BUCKET = "acme-data-lake"
 DATA = "dms/data/"
 
 
-def objects(prefix: str = DATA) -> dict[str, tuple[str, str]]:
-    s3 = boto3.client("s3")
-    found = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
-        for item in page.get("Contents", []):
-            found[item["Key"]] = (item["ETag"], item["LastModified"].isoformat())
-    return found
+def objects(prefix: str = DATA) -> Snapshot:
+    """Every object under the prefix, with its ETag and LastModified (as the proof reads)."""
+    return snapshot(boto3.client("s3"), BUCKET, [prefix])
 
 
 def tasks() -> dict[str, dict[str, Any]]:
@@ -63,7 +60,7 @@ def _stopped_at(task: dict[str, Any]) -> Any:
 class Before:
     """What the account looked like before the scenario acted."""
 
-    objects: dict[str, tuple[str, str]]
+    objects: Snapshot
     tasks: dict[str, tuple[str, Any]]  # id -> (status, StopDate)
     interrupted: int
 
@@ -92,15 +89,7 @@ def assert_promises(
     for stop in sandbox.interrupted_loads()[before.interrupted :]:
         problems.append(f"promise 1: a stop of {stop['task_id']} cut loads: {stop['tables']}")
     # 2. No S3 object overwritten or deleted; no LOAD file in a folder that held data.
-    after = objects()
-    for key, seen in sorted(before.objects.items()):
-        if after.get(key) != seen:
-            problems.append(f"promise 2: {key} {'changed' if key in after else 'vanished'}")
-    occupied = {key.rsplit("/", 1)[0] for key in before.objects}
-    for key in sorted(set(after) - set(before.objects)):
-        folder, name = key.rsplit("/", 1)
-        if folder in occupied and name.startswith("LOAD"):
-            problems.append(f"promise 2: new LOAD file {key} in a folder that held data")
+    problems += [f"promise 2: {p}" for p in find_overwrites(before.objects, objects(), [])]
     # 3. No task outside the change was stopped.
     live = tasks()
     for ident, (status, stopped_at) in sorted(before.tasks.items()):

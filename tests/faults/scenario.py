@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 
+from dms_deploy.apply.s3_guard import Snapshot
 from scripts.local_airflow import RunResult, returns
 from tests.faults.promises import DATA, objects
 
@@ -98,5 +99,5 @@ def plan_of(result: RunResult) -> dict:
     return checked["plan"]
 
 
-def objects_in(prefix: str) -> dict[str, tuple[str, str]]:
+def objects_in(prefix: str) -> Snapshot:
     return objects(prefix)
