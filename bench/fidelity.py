@@ -11,8 +11,6 @@ on purpose are listed, with their reason and AWS link, in sandbox/README.md ("Fi
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,37 +20,15 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "sandbox")]
 
 from outside_clients import CHECKS  # noqa: E402
 
-from sandbox.client import SandboxClient  # noqa: E402
+from sandbox.launch import point_aws_at, running_sandbox  # noqa: E402
 
 
 def main() -> int:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        sandbox = SandboxClient(url)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                sandbox.health()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    with running_sandbox(1.0) as sandbox:
+        # The CLI's waiters poll every 5-30 s: with no simulated delays they see each final
+        # state on their first poll (the control API allows 0; the command line does not).
         sandbox.set_time_scale(0)
-        os.environ.update(
-            AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1",
-        )
+        point_aws_at(sandbox.url)
         results = []
         for name, check in CHECKS.items():
             sandbox.reset()
@@ -63,9 +39,6 @@ def main() -> int:
             except AssertionError as exc:
                 problem = str(exc) or type(exc).__name__
             results.append((name, problem, time.monotonic() - started))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     good = sum(problem is None for _, problem, _ in results)
     print(f"{good} of {len(results)} outside-client operations behave as AWS")
     for name, problem, seconds in results:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -30,7 +28,7 @@ from dms_deploy.paths import default_configs_dir, default_templates_dir  # noqa:
 from dms_deploy.plan.analysis import Desired  # noqa: E402
 from dms_deploy.plan.make import make_plan  # noqa: E402
 from dms_deploy.render.stacks import render_all, render_team_stack  # noqa: E402
-from sandbox.client import SandboxClient  # noqa: E402
+from sandbox.launch import point_aws_at, running_sandbox  # noqa: E402
 
 TIME_SCALE = "0.002"
 VERSION = "v202001010000"
@@ -86,32 +84,6 @@ def change_a_few(configs: Configs) -> Configs:
     return replace(configs, teams={**configs.teams, "team00": replace(team, tasks=tasks)})
 
 
-def start_sandbox() -> tuple[subprocess.Popen, SandboxClient]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--time-scale", TIME_SCALE],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    client = SandboxClient(url, time_scale=float(TIME_SCALE))
-    for _ in range(300):
-        try:
-            client.health()
-            break
-        except OSError:
-            time.sleep(0.05)
-    os.environ.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    return process, client
-
-
 def wait(condition, what: str, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -158,8 +130,8 @@ def main() -> int:
     parser.add_argument("--tables", type=int, default=50)
     args = parser.parse_args()
 
-    process, sandbox = start_sandbox()
-    try:
+    with running_sandbox(float(TIME_SCALE)) as sandbox:
+        point_aws_at(sandbox.url)
         from dms_deploy.state.clients import AwsClients
         from dms_deploy.state.read import read_state
 
@@ -200,9 +172,6 @@ def main() -> int:
         ]
         if failed:
             print("failed checks:", failed)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
     return 0
 
 

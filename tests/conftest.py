@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +14,7 @@ if str(REPO) not in sys.path:  # `pytest` (unlike `python -m pytest`) does not a
     sys.path.insert(0, str(REPO))
 
 from sandbox.client import SandboxClient  # noqa: E402
+from sandbox.launch import running_sandbox  # noqa: E402
 
 TEST_TIME_SCALE = 0.02
 
@@ -25,40 +22,8 @@ TEST_TIME_SCALE = 0.02
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxClient]:
     """One sandbox subprocess for the session, on a free port, stopped at the end."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--time-scale", str(TEST_TIME_SCALE)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"sandbox did not start (exit code {process.poll()})")
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_sandbox/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield SandboxClient(url, time_scale=TEST_TIME_SCALE)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_sandbox(TEST_TIME_SCALE, ready_seconds=15) as client:
+        yield client
 
 
 def _use_sandbox(client: SandboxClient, monkeypatch: pytest.MonkeyPatch) -> None:
