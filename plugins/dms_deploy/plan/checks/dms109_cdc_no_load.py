@@ -29,12 +29,12 @@ def run(ctx: OnlineContext) -> list[Finding]:
     findings = []
     for change in ctx.changes():
         task = ctx.configured_task(change.task)
-        if task is None:
+        if task is None or task.migration_type != CDC:
             continue
         by_folder = {folder_of(t.source, t.version): t for t in task.active_tables}
         for folder in change.first_loads:
             table = by_folder.get(folder)
-            if table is None or task.migration_type != CDC or table.cdc_only:
+            if table is None or table.cdc_only:
                 continue
             findings.append(
                 ctx.finding(
