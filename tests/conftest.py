@@ -69,6 +69,7 @@ _SPREAD = ("tests/dag/", "tests/faults/")
 _REAL_AIRFLOW = ("tests/production/test_real_airflow.py", "tests/production/test_celery_airflow.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into scopes
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = item.nodeid.split("::", 1)[0]
