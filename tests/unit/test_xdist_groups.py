@@ -7,7 +7,7 @@ import pytest
 
 
 def test_a_file_s_tests_share_one_xdist_group(request: pytest.FixtureRequest) -> None:
-    if not request.config.getvalue("loadgroup"):
+    if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("only `--dist loadgroup` (make test) groups tests")
     # xdist turns the group mark into a suffix of the node id, which is its scheduling unit.
     assert request.node.nodeid.endswith("@tests/unit/test_xdist_groups.py"), request.node.nodeid
