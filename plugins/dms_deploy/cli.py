@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from types import ModuleType
 
@@ -45,5 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNUSABLE
 
 
-if __name__ == "__main__":
+# Airflow configures its logging once per process, from this variable, when the provider
+# hooks are first imported.
+LOG_LEVEL = "AIRFLOW__LOGGING__LOGGING_LEVEL"
+
+
+def console() -> None:
+    """The installed `dmsctl`: a one-shot process, so Airflow's INFO lines ("Found
+    credentials ...") are quieted for all of it, where they would bury the one line that
+    says what went wrong. A user's own setting wins. `main()` leaves a long-lived caller's
+    logging alone."""
+    os.environ.setdefault(LOG_LEVEL, "WARNING")
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

@@ -132,10 +132,11 @@ def test_sandbox_without_the_package_exits_two(monkeypatch, capsys, tmp_path) ->
     assert "no sandbox package" in capsys.readouterr().err
 
 
-def test_plan_leaves_the_airflow_log_level_as_it_found_it(
-    capsys, tmp_path, examples_dir, monkeypatch
+def test_plan_in_process_leaves_the_airflow_log_level_alone(
+    tmp_path, examples_dir, monkeypatch
 ) -> None:
-    """It quiets Airflow while it plans, but a long-lived caller keeps its own logging."""
+    """Airflow reads its level once per process, so only the installed one-shot `dmsctl`
+    quiets it; a long-lived caller of `main()` keeps its own logging."""
     monkeypatch.delenv("AIRFLOW__LOGGING__LOGGING_LEVEL", raising=False)
     configs = tmp_path / "configs"
     (configs / "teams").mkdir(parents=True)
@@ -143,6 +144,3 @@ def test_plan_leaves_the_airflow_log_level_as_it_found_it(
     (configs / "teams" / "food.json").write_text("{")  # a no-go before any AWS call
     assert main(["plan", "--format", "json", "--configs", str(configs)]) == 1
     assert "AIRFLOW__LOGGING__LOGGING_LEVEL" not in os.environ
-    monkeypatch.setenv("AIRFLOW__LOGGING__LOGGING_LEVEL", "DEBUG")
-    assert main(["plan", "--format", "json", "--configs", str(configs)]) == 1
-    assert os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] == "DEBUG"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,6 @@ from dms_deploy.planning import plan_against_aws
 from dms_deploy.state.clients import AwsClients, AwsUnusable, ensure_reachable
 
 NAME = "plan"
-LOG_LEVEL = "AIRFLOW__LOGGING__LOGGING_LEVEL"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -69,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Airflow's logging prints to stdout, which must carry the plan alone: its messages
         # go to stderr.
-        with contextlib.redirect_stdout(sys.stderr), _airflow_warnings_only():
+        with contextlib.redirect_stdout(sys.stderr):
             outcome = plan_against_aws(
                 configs_dir,
                 templates_dir,
@@ -94,21 +91,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK if plan.go else EXIT_FAIL
-
-
-@contextlib.contextmanager
-def _airflow_warnings_only() -> Iterator[None]:
-    """Airflow configures its logging when the hooks are first imported, from this
-    variable. Its INFO lines ("Found credentials ...") would bury the one line that says
-    what went wrong. Restored afterwards; a user's own setting wins."""
-    if LOG_LEVEL in os.environ:
-        yield
-        return
-    os.environ[LOG_LEVEL] = "WARNING"
-    try:
-        yield
-    finally:
-        os.environ.pop(LOG_LEVEL, None)
 
 
 def _teams(value: str | None) -> set[str] | None:
