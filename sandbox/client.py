@@ -90,6 +90,17 @@ class SandboxClient:
         """Fail the stack's next update and its rollback: it ends UPDATE_ROLLBACK_FAILED."""
         self._call("POST", "/faults/fail-rollback", {"stack_name": stack_name, "reason": reason})
 
+    def hold_cdc_latency(self, task_id: str, seconds: float) -> None:
+        """Make the task's CDCLatencySource/Target metrics report `seconds` until the faults
+        are cleared (published at once if it runs CDC, then at every CDC batch)."""
+        self._call("POST", "/faults/hold-cdc-latency", {"task_id": task_id, "seconds": seconds})
+
+    def fail_table(self, task_id: str, schema: str, table: str) -> None:
+        """Put a table of the task (source schema and table names) in `Table error` now."""
+        self._call(
+            "POST", "/faults/fail-table", {"task_id": task_id, "schema": schema, "table": table}
+        )
+
     def faults(self) -> dict[str, Any]:
         return self._call("GET", "/faults")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sandbox.dms import runtime
 from sandbox.faults import Throttle
 from sandbox.state import STATE
 
@@ -102,6 +103,20 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
             return 200, faults.to_dict()
         if route == "/faults/deny" and method == "POST":
             faults.denials[_require(body, "operation")] = int(body.get("times", 1))
+            return 200, faults.to_dict()
+        if route == "/faults/hold-cdc-latency" and method == "POST":
+            task_id = _require(body, "task_id")
+            seconds = float(_require(body, "seconds"))
+            if seconds < 0:
+                raise ControlError(400, "seconds must be >= 0")
+            faults.held_cdc_latency[task_id] = seconds
+            runtime.publish_now(task_id)
+            return 200, faults.to_dict()
+        if route == "/faults/fail-table" and method == "POST":
+            task_id = _require(body, "task_id")
+            schema, table = _require(body, "schema"), _require(body, "table")
+            if not runtime.fail_table(task_id, schema, table):
+                raise ControlError(404, f"task {task_id!r} has no table {schema}.{table}")
             return 200, faults.to_dict()
         if route == "/bootstrap" and method == "POST":
             from sandbox.bootstrap import bootstrap

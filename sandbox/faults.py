@@ -32,6 +32,8 @@ class Faults:
     failing_connections: dict[str, str] = field(default_factory=dict)
     # Operation name ("ListObjectsV2", or "s3:ListObjectsV2") -> calls left to deny.
     denials: dict[str, int] = field(default_factory=dict)
+    # Replication task identifier -> the CDC latency (seconds) its metrics report.
+    held_cdc_latency: dict[str, float] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.throttles.clear()
@@ -43,6 +45,7 @@ class Faults:
         self.failed_rollbacks.clear()
         self.failing_connections.clear()
         self.denials.clear()
+        self.held_cdc_latency.clear()
 
     def take_throttle(self, service: str, operation: str) -> Throttle | None:
         """Consume one throttle for the call, if any is armed."""
@@ -82,4 +85,5 @@ class Faults:
             "failed_rollbacks": dict(self.failed_rollbacks),
             "failing_connections": dict(self.failing_connections),
             "denials": dict(self.denials),
+            "held_cdc_latency": dict(self.held_cdc_latency),
         }

@@ -30,12 +30,12 @@ def migrate_db() -> None:
     )
 
 
-def load_dag():
+def load_dag(dag_id: str = DAG_ID):
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(str(REPO / "dags"))
     assert not bag.import_errors, bag.import_errors
-    return bag.get_dag(DAG_ID)
+    return bag.get_dag(dag_id)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dms_deploy.checks.offline import run_offline
+from dms_deploy.plan.analysis import Desired
 from dms_deploy.plan.make import desired_from_offline, make_plan
 from dms_deploy.plan.model import Plan
 from dms_deploy.state.clients import AwsClients
@@ -24,6 +25,9 @@ class LivePlan:
     unreadable: str | None = None
     # Where the data lake is, for the steps that verify S3.
     s3: dict[str, str] = field(default_factory=dict)
+    # What the plan was made from, for callers that look further (the drift watch).
+    desired: Desired | None = None
+    observed: ObservedState = field(default_factory=ObservedState)
 
 
 def plan_against_aws(
@@ -49,4 +53,4 @@ def plan_against_aws(
         base = desired.configs.base
         s3 = {"bucket": base.bucket, "bucket_folder": base.bucket_folder}
     plan = make_plan(desired, observed, allow_disruptive=allow_disruptive, teams=scope)
-    return LivePlan(plan, None, s3)
+    return LivePlan(plan, None, s3, desired, observed)

@@ -22,7 +22,7 @@ from typing import Any
 from moto.dms.exceptions import InvalidParameterCombinationException, InvalidResourceStateFault
 
 from sandbox import clock as durations
-from sandbox.dms import s3_target
+from sandbox.dms import metrics, s3_target
 from sandbox.dms.table_mappings import selected_tables
 from sandbox.state import STATE
 
@@ -337,7 +337,8 @@ def _begin_replication(
     _schedule_loads(task, to_load, target, generation, at)
     if task.migration_type in ("cdc", "full-load-and-cdc") and target:
         STATE.clock.at(
-            at + STATE.clock.scaled(target.cdc_interval), _cdc_tick(task, target, generation)
+            at + STATE.clock.scaled(target.cdc_interval),
+            _cdc_tick(backend, task, target, generation),
         )
 
 
@@ -447,11 +448,12 @@ def _full_load_done(task: Any, loaded: bool, generation: int) -> Any:
     return action
 
 
-def _cdc_tick(task: Any, target: Any, generation: int) -> Any:
+def _cdc_tick(backend: Any, task: Any, target: Any, generation: int) -> Any:
     def action(due: float) -> None:
         rt = runtime(task)
         if rt.generation != generation or task.status != "running":
             return
+        metrics.publish_cdc_latency(backend, task, due)
         for table in rt.tables.values():
             if table.state != TABLE_COMPLETED:
                 continue
@@ -466,6 +468,28 @@ def _cdc_tick(task: Any, target: Any, generation: int) -> Any:
         STATE.clock.at(nxt, action)
 
     return action
+
+
+def publish_now(task_id: str) -> None:
+    """Publish the task's CDC latency metrics now, if it runs CDC (a held value shows at once)."""
+    backend = metrics.dms_backend()
+    task = metrics.task_by_identifier(backend, task_id)
+    if task is not None and task.status == "running" and task.migration_type != "full-load":
+        metrics.publish_cdc_latency(backend, task, STATE.clock.now())
+
+
+def fail_table(task_id: str, schema: str, table: str) -> bool:
+    """The table goes to `Table error`; the task goes on with its other tables, as DMS
+    suspends only the table in error (TableStatistics.TableState):
+    https://docs.aws.amazon.com/dms/latest/APIReference/API_TableStatistics.html
+    False when the task or the table is unknown."""
+    task = metrics.task_by_identifier(metrics.dms_backend(), task_id)
+    run = runtime(task).tables.get((schema, table)) if task is not None else None
+    if run is None:
+        return False
+    run.state = TABLE_ERROR
+    run.last_update = STATE.clock.now()
+    return True
 
 
 # --- descriptions ---------------------------------------------------------------------------

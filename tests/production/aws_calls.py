@@ -16,9 +16,14 @@ from pathlib import Path
 import botocore.session
 from botocore import xform_name
 
-SERVICES = ("cloudformation", "dms", "s3")
+SERVICES = ("cloudformation", "dms", "s3", "cloudwatch")
 # How a receiver names its service, for an operation two services share.
-RECEIVER_HINTS = {"cloudformation": ("cfn", "cloudformation"), "dms": ("dms",), "s3": ("s3",)}
+RECEIVER_HINTS = {
+    "cloudformation": ("cfn", "cloudformation"),
+    "dms": ("dms",),
+    "s3": ("s3",),
+    "cloudwatch": ("cloudwatch",),
+}
 # S3 authorises some operations under another action name.
 S3_ACTIONS = {
     "ListObjectsV2": "ListBucket",

@@ -26,6 +26,8 @@ IAM = REPO / "deploy" / "iam"
 PURE_CORE = ("config", "render")
 # What `dmsctl plan` and `check_state` run: read-only by design.
 PLANNER = ("state", "plan", "checks")
+# What `dmsctl drift` and the dms_drift DAG run besides the planner; their own policy.
+WATCH = ("watch",)
 CFN_PREFIX = "CloudFormation"
 HANDLERS = ("create", "read", "update", "delete")
 
@@ -69,7 +71,11 @@ def code_actions(subpackages: tuple[str, ...] | None = None) -> set[str]:
     roots = (
         [PACKAGE / p for p in subpackages]
         if subpackages
-        else [p for p in PACKAGE.iterdir() if p.name not in PURE_CORE and p.name != "__pycache__"]
+        else [
+            p
+            for p in PACKAGE.iterdir()
+            if p.name not in (*PURE_CORE, *WATCH) and p.name != "__pycache__"
+        ]
     )
     return actions_used(roots)
 
@@ -117,7 +123,10 @@ def test_cloudformation_gets_what_our_resource_types_need_and_no_more(
     assert sorted(actions(on_behalf) - needed) == [], "allowed but no resource type needs it"
 
 
-@pytest.mark.parametrize("name", ["dms-deploy-policy.json", "dms-plan-readonly-policy.json"])
+@pytest.mark.parametrize(
+    "name",
+    ["dms-deploy-policy.json", "dms-plan-readonly-policy.json", "dms-drift-readonly-policy.json"],
+)
 def test_no_wildcard_action_and_no_s3_delete(name: str) -> None:
     for action in actions(load(name)):
         service, _, verb = action.partition(":")
@@ -161,3 +170,16 @@ def test_the_planner_policy_is_read_only_and_covers_the_planner_calls() -> None:
 
 def test_the_planner_policy_is_a_subset_of_the_deployer_policy(deployer: list[dict]) -> None:
     assert actions(load("dms-plan-readonly-policy.json")) <= actions(deployer)
+
+
+def test_the_drift_policy_is_read_only_and_covers_the_watch_calls() -> None:
+    readonly = actions(load("dms-drift-readonly-policy.json"))
+    for action in readonly:
+        verb = action.partition(":")[2]
+        assert verb.startswith(("Describe", "List", "Get")) or action == (
+            "cloudformation:ValidateTemplate"
+        ), action
+    used = code_actions(PLANNER + WATCH)
+    assert "cloudwatch:GetMetricData" in used
+    assert sorted(used - readonly) == [], "the watch calls more than its policy allows"
+    assert sorted(readonly - used) == [], "allowed but the watch never calls it"

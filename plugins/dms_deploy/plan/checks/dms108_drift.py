@@ -25,6 +25,9 @@ INFO = CheckInfo(
     "over it would resume or overwrite a state nobody reviewed.",
 )
 
+# Every status finding says this, and no other finding does (see `is_status_drift`).
+CONFIG_SAYS = ", but the config says it"
+
 # A configured-running task in one of these did not get there through a deploy.
 _STOPPED = {
     "stopping": "is stopping",
@@ -71,14 +74,14 @@ def _task_drift(ctx: OnlineContext, view: TaskView) -> list[Finding]:
         reason = f" ({live.stop_reason})" if live.stop_reason else ""
         found.append(
             drift(
-                f"task {view.identifier} {_STOPPED[live.status]}{reason}, but the config says "
-                "it runs: start it, or set it paused in the config"
+                f"task {view.identifier} {_STOPPED[live.status]}{reason}{CONFIG_SAYS} runs: "
+                "start it, or set it paused in the config"
             )
         )
     elif view.paused and live.running:
         found.append(
             drift(
-                f"task {view.identifier} is {live.status}, but the config says it is paused",
+                f"task {view.identifier} is {live.status}{CONFIG_SAYS} is paused",
                 severity="warning",
             )
         )
@@ -103,6 +106,11 @@ def _task_drift(ctx: OnlineContext, view: TaskView) -> list[Finding]:
                 )
             )
     return found
+
+
+def is_status_drift(finding: Finding) -> bool:
+    """Whether a DMS108 finding is about the task's status (not its definition)."""
+    return CONFIG_SAYS in finding.message
 
 
 CHECK = OnlineCheck(INFO, run, always)

@@ -1,0 +1,82 @@
+"""The `dms_drift` DAG: its shape, its notifier, and runs against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from airflow.providers.amazon.aws.notifications.sns import SnsNotifier
+
+from sandbox.client import SandboxClient
+from scripts.local_airflow import _result, load_dag
+
+DAG_ID = "dms_drift"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:dms-drift"
+
+
+def test_hourly_by_default_and_paused_on_creation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DMS_DRIFT_SCHEDULE", raising=False)
+    dag = load_dag(DAG_ID)
+    assert dag.schedule == "@hourly"
+    assert dag.is_paused_upon_creation is True
+    assert dag.max_active_runs == 1
+    assert dag.task_ids == ["watch_drift"]
+
+
+def test_the_schedule_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMS_DRIFT_SCHEDULE", "0 */6 * * *")
+    assert load_dag(DAG_ID).schedule == "0 */6 * * *"
+
+
+def test_no_notifier_without_a_topic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DMS_DRIFT_SNS_TOPIC_ARN", raising=False)
+    assert not load_dag(DAG_ID).get_task("watch_drift").on_failure_callback
+
+
+def test_the_sns_notifier_is_wired_when_a_topic_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMS_DRIFT_SNS_TOPIC_ARN", TOPIC)
+    monkeypatch.setenv("DMS_DEPLOY_AWS_CONN_ID", "aws_drift")
+    callbacks = load_dag(DAG_ID).get_task("watch_drift").on_failure_callback
+    (notifier,) = callbacks
+    assert isinstance(notifier, SnsNotifier)
+    assert notifier.target_arn == TOPIC
+    assert notifier.aws_conn_id == "aws_drift"
+
+
+def run_drift() -> tuple[str, str]:
+    dag = load_dag(DAG_ID)
+    result = _result(dag.test())
+    return result.state, result.tasks["watch_drift[-1]"]
+
+
+@pytest.mark.sandbox
+@pytest.mark.e2e
+def test_a_run_succeeds_when_healthy_and_fails_and_notifies_on_a_finding(
+    deployed: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sns = boto3.client("sns", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    topic = sns.create_topic(Name="dms-drift")["TopicArn"]
+    queue = sqs.create_queue(QueueName="drift-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    monkeypatch.setenv("DMS_DRIFT_SNS_TOPIC_ARN", topic)
+    deployed.clear_calls()
+
+    assert run_drift() == ("success", "success")
+    assert not sqs.receive_message(QueueUrl=queue).get("Messages")
+
+    deployed.fail_table("payments-transactions", "public", "payments")
+    assert run_drift() == ("failed", "failed")
+    (message,) = sqs.receive_message(QueueUrl=queue)["Messages"]
+    body = json.loads(message["Body"])["Message"]
+    assert "table-error table public.payments of task payments-transactions" in body
+    assert "What to do:" in body
+    writes = [
+        c["operation"]
+        for c in deployed.calls()
+        if not c["operation"].startswith(("Describe", "List", "Get", "Receive"))
+    ]
+    # The watch writes nothing; the notifier publishes once.
+    assert [w for w in writes if w != "ValidateTemplate"] == ["Publish"], writes
