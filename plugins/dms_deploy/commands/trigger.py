@@ -81,6 +81,12 @@ def add_parser(subparsers: Any) -> None:
         help="follow the run to its end (default) or return once it is queued",
     )
     follow.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every task's state, also tasks not scheduled yet, and every check "
+        "of the plan, also those that passed",
+    )
+    follow.add_argument(
         "--timeout", type=float, default=7200, help="seconds to follow the run (default 7200)"
     )
     follow.add_argument(
@@ -144,7 +150,13 @@ def _run(api: AirflowApi, args: argparse.Namespace) -> int:
         api.unpause(DAG_ID)
         print(f"unpaused {DAG_ID}")
     if args.clear_failed:
-        follower = RunFollower(api, DAG_ID, args.clear_failed, poll_seconds=args.poll_interval)
+        follower = RunFollower(
+            api,
+            DAG_ID,
+            args.clear_failed,
+            poll_seconds=args.poll_interval,
+            verbose=args.verbose,
+        )
         status = _clear_failed(follower)
         if status is not None:
             return status
@@ -152,7 +164,9 @@ def _run(api: AirflowApi, args: argparse.Namespace) -> int:
         conf = run_conf(args)
         run_id = api.trigger(DAG_ID, conf, note=args.note).dag_run_id
         print(f"triggered {DAG_ID} run {run_id} with conf {conf}", flush=True)
-        follower = RunFollower(api, DAG_ID, run_id, poll_seconds=args.poll_interval)
+        follower = RunFollower(
+            api, DAG_ID, run_id, poll_seconds=args.poll_interval, verbose=args.verbose
+        )
     print(f"follow it at {api.base_url}/dags/{DAG_ID}/runs/{follower.run_id}", flush=True)
     if not args.wait:
         return EXIT_OK
