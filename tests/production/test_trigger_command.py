@@ -125,6 +125,43 @@ def test_clear_failed_clears_the_failed_steps_with_downstream_and_follows_the_re
     assert "manual__1 succeeded" in out
 
 
+def test_clear_failed_clears_a_run_whose_failed_work_is_only_upstream_failed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The failed task was marked success since: what is left to rerun is upstream_failed."""
+    verify = ("step_1.verify_no_s3_overwrite", 0)
+    step_2 = ("step_2_stacks", -1)
+    fake = FakeAirflow(
+        runs={
+            "manual__1": [
+                (
+                    "failed",
+                    {
+                        CHECK: "success",
+                        DEPLOY: "success",
+                        WAIT: "success",
+                        RESUME: "success",
+                        verify: "upstream_failed",
+                        step_2: "upstream_failed",
+                    },
+                )
+            ]
+        },
+        after_clear=[
+            ("running", {CHECK: "success", verify: "running", step_2: None}),
+            ("success", {CHECK: "success", verify: "success", step_2: "success"}),
+        ],
+    )
+    code = run_trigger(fake, "--clear-failed", "manual__1", monkeypatch=monkeypatch)
+    out = capsys.readouterr().out
+    assert code == 0
+    body = fake.body("POST", f"{DAG}/clearTaskInstances")
+    assert body["task_ids"] == [["step_1.verify_no_s3_overwrite", 0], "step_2_stacks"]
+    assert body["include_downstream"] is True and body["only_failed"] is False
+    assert "upstream_failed and after" in out
+    assert "manual__1 succeeded" in out
+
+
 def test_clear_failed_on_a_run_without_failures_is_a_usage_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

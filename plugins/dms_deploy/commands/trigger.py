@@ -174,17 +174,28 @@ def _run(api: AirflowApi, args: argparse.Namespace) -> int:
 
 
 def _clear_failed(follower: RunFollower) -> int | None:
-    """Clear the run's failed task instances; an exit code when there is nothing to do."""
+    """Clear the run's failed task instances; an exit code when there is nothing to do.
+
+    A run can fail with no task left `failed`, only `upstream_failed` ones: the failed task
+    was marked success or cleared on its own since. Those are then cleared, and Airflow
+    clears their setups with them, so the steps that never ran run now.
+    """
     _, tis = follower.poll()
-    failed = [ti for ti in tis if state_of(ti) == "failed"]
+    failed = [ti for ti in tis if state_of(ti) == "failed"] or [
+        ti for ti in tis if state_of(ti) == "upstream_failed"
+    ]
     if not failed:
-        return fail(f"run {follower.run_id} has no failed task to clear")
+        return fail(
+            f"run {follower.run_id} has no failed task to clear, nor one that is "
+            "upstream_failed: start a new run instead"
+        )
     # A mapped task is named with its map index, so only the failed team's step reruns.
     task_ids: list[str | list[str | int]] = [
         [task_id, index] if index >= 0 else task_id for task_id, index in map(ti_key, failed)
     ]
     cleared = follower.api.clear_task_instances(DAG_ID, follower.run_id, task_ids)
-    print(f"cleared {len(cleared)} task instances of run {follower.run_id}")
+    kind = state_of(failed[0])
+    print(f"cleared {len(cleared)} task instances of run {follower.run_id} ({kind} and after)")
     return None
 
 
