@@ -122,6 +122,13 @@ def test_each_step_group_says_what_it_is_for() -> None:
         assert "deploys" in dag.get_task(f"step_{number}_stacks").task_display_name
 
 
+def test_the_step_tasks_that_touch_the_stack_or_its_tasks_link_to_both_consoles() -> None:
+    dag = load_dag()
+    for name in ("pause_tasks", "deploy_stack", "resume_tasks"):
+        links = dag.get_task(f"step_1.{name}").operator_extra_links
+        assert {link.name for link in links} == {"CloudFormation stack", "DMS tasks"}, name
+
+
 def test_the_dag_doc_tells_an_operator_how_to_clear_and_where_the_plan_is() -> None:
     doc = load_dag().doc_md
     for words in ("check_state", "Clear", "--clear-failed", "dry_run", "plan_digest"):
