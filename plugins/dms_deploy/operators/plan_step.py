@@ -73,17 +73,25 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
         )
         plan = outcome.plan
         if plan is None:
-            raise AirflowFailException(f"cannot read the configs: {outcome.unreadable}")
+            raise AirflowFailException(
+                f"cannot read the configs: {outcome.unreadable}; fix the file, then clear this task"
+            )
         dry_run = bool(params.get("dry_run"))
         self.log.info("%s", plan_log(plan, dry_run=dry_run, git_sha=params.get("git_sha")))
         if not plan.go:
             failed = [c.id for c in plan.checks if c.status == "fail"]
-            raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
+            raise AirflowFailException(
+                f"no-go: {', '.join(failed)} failed (see the plan above); nothing was changed. "
+                "Fix what the failed checks name (`dmsctl plan` shows the same plan), then "
+                "clear this task; a replacement or deletion the plan shows needs a new run "
+                "with allow_disruptive"
+            )
         reviewed = params.get("plan_digest")
         if reviewed and reviewed != plan.digest:
             raise AirflowFailException(
                 f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
-                "live state changed since the review; nothing was changed, review the new plan"
+                "live state changed since the review; nothing was changed. Review the new "
+                "plan (`dmsctl plan`), then trigger a new run with its digest"
             )
         return {
             # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
