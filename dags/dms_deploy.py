@@ -35,6 +35,69 @@ WAIT_SECONDS = float(os.environ.get("DMS_DEPLOY_WAIT_SECONDS", "1800"))
 MAX_ATTEMPTS = int(os.environ.get("DMS_DEPLOY_AWS_MAX_ATTEMPTS", "10"))
 RETRY_SECONDS = float(os.environ.get("DMS_DEPLOY_RETRY_DELAY_SECONDS", "20"))
 
+# The DAG's page in the UI, for the people who run and watch deploys.
+OPERATOR_DOC = """
+# dms_deploy: deploy the DMS replication configs
+
+Validates the configs, plans against the live AWS account, then deploys the plan step by
+step, pausing only the replication tasks that must stop and resuming them afterwards.
+
+## Steps
+
+| task | what it does |
+|---|---|
+| `validate_configs` | checks DMS001 to DMS010 on the configs; no AWS call |
+| `render_templates` | renders each team's CloudFormation template |
+| `check_state` | reads live state (read-only), makes **the plan** and logs it; fails on a no-go |
+| `step_N_stacks` | lists the stacks that plan step N deploys (none for a dry run) |
+| `step_N` | one mapped instance per stack, named `stack (action)`, e.g. `dms-food (update)` |
+
+A plan has up to three steps: the base stack, the teams' stacks, and a version bump's
+re-add. A step the plan does not need is skipped. Inside each step:
+`pause_tasks` (stop the tasks that must stop, record the S3 objects) →
+`deploy_stack` → `wait_for_stack` → `resume_tasks` (start them again; runs even when the
+deploy failed) → `wait_for_full_loads` → `verify_no_s3_overwrite` (prove no S3 object was
+overwritten).
+
+## Params
+
+- **dry_run**: plan only, deploy nothing.
+- **teams**: `all`, or a comma-separated list of teams.
+- **allow_disruptive**: acknowledge replaced or deleted tasks (their tables reload).
+- **git_sha** (optional): the commit being deployed, for the record.
+- **plan_digest** (optional): deploy only the plan with this digest, the one reviewed.
+
+Triggering with the defaults deploys the current configs to every team.
+
+## Where the plan is
+
+Open `check_state` and read its log: the plan as Markdown, with the verdict, the changes
+per task, the disruptions, the checks and the steps. A dry run says so on its first line.
+The same plan is the task's XCom `return_value`.
+
+## When a task fails
+
+Its log ends with what happened and what to do next. Fix the cause, then select the
+failed task (for a mapped step, the instance of that stack) and choose **Clear**; the
+dialog clears its downstream as well, and Airflow also clears the step's `pause_tasks`
+and `resume_tasks`, so the whole step reruns. Every task is safe to rerun. From a shell
+or CI: `dmsctl trigger --clear-failed <run id>`.
+
+The links **CloudFormation stack** and **DMS tasks** on a step's task open the stack and
+the replication tasks in the AWS console.
+"""
+
+# Mapped instances are named by their stack, e.g. `dms-food (update)`, not 0, 1, 2. Rendered
+# with the task's context, where `task` is the unmapped operator holding its `item`.
+STACK_NAME = "{{ task.item.stack.name }} ({{ task.item.stack.action }})"
+# wait_for_stack knows its stack from deploy_stack's result, and shows what that did.
+DEPLOYED_NAME = "{{ task.deploy_result.stack }} ({{ task.deploy_result.action }})"
+STEP_TOOLTIP = (
+    "Plan step {number} of at most {total} (base stack, teams' stacks, a version bump's "
+    "re-add: check_state's plan says which): per stack, pause the tasks that must stop, "
+    "deploy, resume, prove no S3 object was overwritten"
+)
+
 AWS_STEP = {
     "aws_conn_id": AWS_CONN_ID,
     # The DMS and CloudFormation control planes throttle: back off on the client side too.
@@ -53,24 +116,38 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["dms"],
-    doc_md=__doc__,
+    doc_md=OPERATOR_DOC,
     params={
-        "dry_run": Param(False, type="boolean", description="Plan only: deploy nothing."),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            description="Plan only: check_state logs the plan and nothing is deployed.",
+        ),
         "teams": Param(
             "all",
             type=["string", "array"],
-            description='"all", a comma-separated list, or a list of team names.',
+            description='Which teams to plan and deploy: "all", a comma-separated list, or '
+            "a list of team names.",
         ),
         "allow_disruptive": Param(
             False,
             type="boolean",
-            description="Acknowledge task replacements and deletions (full reloads).",
+            description="Acknowledge replaced or deleted tasks, which reload their tables "
+            "from scratch. Without it such a plan is a no-go and nothing changes.",
         ),
-        "git_sha": Param("", type="string", description="The commit CI deploys, for the record."),
+        # Optional params are nullable: the trigger form submits with them left empty.
+        "git_sha": Param(
+            None,
+            type=["null", "string"],
+            description="Optional: the commit being deployed, logged for the record (CI "
+            "passes it).",
+        ),
         "plan_digest": Param(
-            "",
-            type="string",
-            description="Deploy only if the plan's digest is this one (the reviewed plan).",
+            None,
+            type=["null", "string"],
+            description="Optional: the digest `dmsctl plan` printed for review. When given, "
+            "the run deploys only that exact plan; if configs or live state changed since, "
+            "check_state fails and nothing changes.",
         ),
     },
 ) as dag:
@@ -85,6 +162,7 @@ with DAG(
             "item": item,
             "poll_seconds": POLL_SECONDS,
             "wait_timeout": WAIT_SECONDS,
+            "map_index_template": STACK_NAME,
             **AWS_STEP,
         }
         pause = PauseTasksOperator(task_id="pause_tasks", **common)
@@ -95,6 +173,7 @@ with DAG(
             deferrable=DEFERRABLE,
             poke_interval=POLL_SECONDS,
             timeout=int(timedelta(hours=2).total_seconds()),
+            map_index_template=DEPLOYED_NAME,
             **AWS_STEP,
         )
         resume = ResumeTasksOperator(task_id="resume_tasks", **common)
@@ -105,6 +184,7 @@ with DAG(
             deferrable=DEFERRABLE,
             poke_interval=POLL_SECONDS * 4,
             timeout=int(timedelta(hours=FULL_LOAD_HOURS).total_seconds()),
+            map_index_template=STACK_NAME,
             **AWS_STEP,
         )
         verify = VerifyNoS3OverwriteOperator(
@@ -123,7 +203,11 @@ with DAG(
             checked=check.output,
             index=number - 1,
             trigger_rule="none_failed",
+            task_display_name=f"step_{number}_stacks: what step {number} deploys",
         )
-        group = deploy_step.override(group_id=f"step_{number}").expand(item=stacks.output)
+        group = deploy_step.override(
+            group_id=f"step_{number}",
+            tooltip=STEP_TOOLTIP.format(number=number, total=MAX_STEPS),
+        ).expand(item=stacks.output)
         previous >> stacks >> group
         previous = group

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from dms_deploy.plan.markdown import describe_change
+from dms_deploy.plan.model import TaskChange
+
 if TYPE_CHECKING:  # the client is slow to import; `dmsctl trigger` imports it when it runs
     from airflow_client.client import TaskInstanceResponse
 
@@ -42,13 +45,16 @@ def ti_label(ti: TaskInstanceResponse) -> str:
     return f"{task_id}[{index}]{name}"
 
 
-def plan_summary(checked: dict[str, Any]) -> list[str]:
-    """The `check_state` XCom as text: the verdict, the checks not passed, then the steps."""
+def plan_summary(checked: dict[str, Any], verbose: bool = False) -> list[str]:
+    """The `check_state` XCom as text: the verdict, the checks not passed (every check when
+    verbose), the tables and tasks that change, then the steps."""
     plan = checked.get("plan", checked)
     verdict = "GO" if plan.get("go") else "NO-GO"
     dry = " (dry run: nothing is deployed)" if checked.get("dry_run") else ""
     lines = [f"plan: {verdict}{dry}"]
     for check in plan.get("checks", []):
+        if verbose and check.get("status") not in ("fail", "warn"):
+            lines.append(f"  {check['id']} {check['status']}")
         if check.get("status") in ("fail", "warn"):
             lines.append(f"  {check['id']} {check['status']}")
             for finding in check.get("findings", []):
@@ -56,6 +62,7 @@ def plan_summary(checked: dict[str, Any]) -> list[str]:
                     str(finding[k]) for k in ("team", "task", "table") if finding.get(k)
                 )
                 lines.append(f"    {where + ': ' if where else ''}{finding.get('message', '')}")
+    lines += _changes(plan.get("changes", []))
     steps = plan.get("steps", [])
     if not steps:
         lines.append("  no change to deploy")
@@ -67,6 +74,17 @@ def plan_summary(checked: dict[str, Any]) -> list[str]:
         for verb in ("pause", "resume"):
             if step.get(verb):
                 lines.append(f"    {verb}: {', '.join(step[verb])}")
+    return lines
+
+
+def _changes(changes: list[dict[str, Any]]) -> list[str]:
+    """One line per changing task, naming its tables, as the plan's Markdown does."""
+    if not changes:
+        return []
+    lines = ["  changes:"]
+    for change in sorted(map(TaskChange.from_dict, changes), key=lambda c: c.task):
+        details = describe_change(change).replace("`", "")
+        lines.append(f"    {change.task} ({change.classification}): {details}")
     return lines
 
 
@@ -83,6 +101,8 @@ class RunFollower:
     clock: Callable[[], float] = time.monotonic
     states: dict[TiKey, str | None] = field(default_factory=dict)
     plan_shown: bool = False
+    # Quiet by default: a task not scheduled yet (state none) is news only after a clear.
+    verbose: bool = False
 
     def print(self, line: str) -> None:
         print(line, file=self.out or sys.stdout, flush=True)
@@ -93,9 +113,11 @@ class RunFollower:
         state = self.api.get_run(self.dag_id, self.run_id).state.value
         tis = sorted(self.api.task_instances(self.dag_id, self.run_id), key=ti_key)
         for ti in tis:
-            if self.states.get(ti_key(ti), "unseen") != state_of(ti):
+            before = self.states.get(ti_key(ti), "unseen")
+            if before != state_of(ti):
                 self.states[ti_key(ti)] = state_of(ti)
-                self.print(f"{ti_label(ti)} {state_of(ti) or 'none'}")
+                if state_of(ti) or self.verbose or before not in ("unseen", None):
+                    self.print(f"{ti_label(ti)} {state_of(ti) or 'none'}")
             if ti.task_id == PLAN_TASK and state_of(ti) == "success":
                 self.show_plan()
         return state, tis
@@ -106,7 +128,7 @@ class RunFollower:
         checked = self.api.return_value(self.dag_id, self.run_id, PLAN_TASK)
         if isinstance(checked, dict):
             self.plan_shown = True
-            for line in plan_summary(checked):
+            for line in plan_summary(checked, verbose=self.verbose):
                 self.print(line)
 
     def follow(self, timeout_seconds: float) -> tuple[str, list[TaskInstanceResponse]]:

@@ -34,7 +34,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse(sys.argv[1:] if argv is None else argv)
+    return run(parse(sys.argv[1:] if argv is None else argv))
+
+
+def run(args: argparse.Namespace) -> int:
     command = next(c for c in COMMANDS if args.command == c.NAME)
     try:
         return command.run(args)
@@ -54,10 +57,13 @@ LOG_LEVEL = "AIRFLOW__LOGGING__LOGGING_LEVEL"
 def console() -> None:
     """The installed `dmsctl`: a one-shot process, so Airflow's INFO lines ("Found
     credentials ...") are quieted for all of it, where they would bury the one line that
-    says what went wrong. A user's own setting wins. `main()` leaves a long-lived caller's
-    logging alone."""
-    os.environ.setdefault(LOG_LEVEL, "WARNING")
-    sys.exit(main())
+    says what went wrong, unless the command is run with --verbose. A user's own setting
+    wins. `main()` leaves a long-lived caller's logging alone."""
+    # Parsed before any command runs: Airflow reads the level when its hooks are imported.
+    args = parse(sys.argv[1:])
+    if not getattr(args, "verbose", False):
+        os.environ.setdefault(LOG_LEVEL, "WARNING")
+    sys.exit(run(args))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
+
+import pytest
+from airflow.sdk.exceptions import ParamValidationError
 
 from scripts.local_airflow import REPO, load_dag
 
@@ -63,10 +68,73 @@ def test_params_have_a_schema_with_safe_defaults() -> None:
     assert params["dry_run"] is False
     assert params["allow_disruptive"] is False
     assert params["teams"] == "all"
-    assert params["git_sha"] == ""
-    assert params["plan_digest"] == ""
+    assert params["git_sha"] is None
+    assert params["plan_digest"] is None
     schema = params.get_param("dry_run").schema
     assert schema["type"] == "boolean"
+
+
+def test_the_trigger_form_submits_with_its_defaults_and_empty_optional_fields() -> None:
+    """The form sends null for an optional field left empty: it must validate, as the
+    defaults do, so Trigger is enabled without pasting a digest."""
+    params = copy.deepcopy(load_dag().params)
+    assert params.validate()["plan_digest"] is None
+    params.update({"git_sha": None, "plan_digest": None})
+    assert params.validate() == {
+        "dry_run": False,
+        "teams": "all",
+        "allow_disruptive": False,
+        "git_sha": None,
+        "plan_digest": None,
+    }
+    # The schema still refuses what is not a string.
+    with pytest.raises(ParamValidationError):
+        params.update({"plan_digest": 42})
+
+
+def test_every_param_says_what_it_is_for() -> None:
+    params = load_dag().params
+    for name in params:
+        param = params.get_param(name)
+        assert len(param.description or "") > 20, name
+
+
+def test_mapped_step_instances_are_named_by_stack_and_action() -> None:
+    dag = load_dag()
+    item = {"stack": {"name": "dms-food", "action": "update", "body": None}}
+    env = dag.get_template_env()
+    for name in STEP_TASKS:
+        task = dag.get_task(f"step_1.{name}")
+        # What the task runner does: render the template with the unmapped task in context.
+        unmapped = SimpleNamespace(
+            item=item, deploy_result={"stack": "dms-food", "action": "update"}
+        )
+        rendered = env.from_string(task.map_index_template).render(task=unmapped)
+        assert rendered == "dms-food (update)", name
+
+
+def test_each_step_group_says_what_it_is_for() -> None:
+    dag = load_dag()
+    for number in (1, 2, 3):
+        group = dag.task_group_dict[f"step_{number}"]
+        assert f"step {number}" in group.tooltip
+        assert "deploy" in group.tooltip
+        assert "deploys" in dag.get_task(f"step_{number}_stacks").task_display_name
+
+
+def test_the_step_tasks_that_touch_the_stack_or_its_tasks_link_to_both_consoles() -> None:
+    dag = load_dag()
+    for name in ("pause_tasks", "deploy_stack", "resume_tasks"):
+        links = dag.get_task(f"step_1.{name}").operator_extra_links
+        assert {link.name for link in links} == {"CloudFormation stack", "DMS tasks"}, name
+
+
+def test_the_dag_doc_tells_an_operator_how_to_clear_and_where_the_plan_is() -> None:
+    doc = load_dag().doc_md
+    for words in ("check_state", "Clear", "--clear-failed", "dry_run", "plan_digest"):
+        assert words in doc
+    # The clear dialog has Downstream selected already: clicking it would turn it off.
+    assert "with Downstream" not in doc
 
 
 def test_import_reads_no_config_makes_no_aws_call_and_is_fast(tmp_path) -> None:

@@ -42,3 +42,27 @@ def test_first_deploy_creates_stacks_runs_tasks_and_loads_into_documented_folder
     assert any(
         k.startswith("dms/data/fooddb__foodsearch__barcodes__v202008040000/LOAD") for k in keys
     )
+
+    # The grid names mapped instances by stack and action, and each step links to consoles.
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        names = {
+            ti.rendered_map_index
+            for ti in session.query(TaskInstance).filter_by(
+                run_id=result.run_id, task_id="step_2.deploy_stack"
+            )
+        }
+        link = (
+            session.query(XComModel)
+            .filter_by(
+                run_id=result.run_id,
+                task_id="step_2.deploy_stack",
+                key="_link_CloudFormationStackLink",
+            )
+            .first()
+        )
+    assert "dms-food (create)" in names, names
+    assert link is not None and "filteringText=dms-" in str(link.value)

@@ -203,7 +203,9 @@ def test_dry_run_prints_the_plan_and_makes_no_mutating_call(deployed, configs, c
     result = trigger({"dry_run": True})
     assert result.state == "success", result.tasks
     assert not result.ran("step_1.pause_tasks")
-    assert "recipesdb/public/reviews" in capfd.readouterr().out
+    out = capfd.readouterr().out
+    assert "recipesdb/public/reviews" in out
+    assert "DRY RUN: nothing will be deployed" in out  # check_state's log says so first
     read_only = ("Describe", "List", "Get", "ValidateTemplate")
     mutating = [
         c["operation"] for c in deployed.calls() if not c["operation"].startswith(read_only)

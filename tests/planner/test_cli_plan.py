@@ -61,6 +61,12 @@ def test_plan_against_deployed_example_is_go_with_no_changes(bootstrapped_sandbo
     assert data["go"] is True and data["steps"] == []
     assert [c["id"] for c in data["checks"]][-10:] == [f"DMS1{i:02d}" for i in range(1, 11)]
 
+    verbose = dmsctl(
+        "plan", "--verbose"
+    )  # Airflow's INFO lines on stderr, the plan alone on stdout
+    assert "[info" in verbose.stderr
+    assert json.loads(verbose.stdout)["go"] is True
+
     result = dmsctl("plan", "--format", "markdown")
     assert result.returncode == 0
     assert result.stdout.startswith("## GO: no changes")

@@ -12,6 +12,7 @@ from dms_deploy.airflow_api import error_lines
 from dms_deploy.airflow_follow import plan_summary
 from dms_deploy.cli import parse
 from dms_deploy.commands import trigger
+from dms_deploy.plan.model import Bump, TaskChange
 from tests.production.fake_airflow import DAG, PLAN, FakeAirflow
 
 CHECK = ("check_state", -1)
@@ -73,6 +74,9 @@ def test_a_successful_run_prints_each_state_change_the_plan_and_exits_0(
     assert lines.count("check_state success") == 1
     assert lines.count("plan: GO") == 1
     assert "  step 1: dms-food (update)" in lines
+    # Quiet: a task not scheduled yet prints nothing, and checks that passed are not listed.
+    assert not [line for line in lines if line.endswith(" none")]
+    assert "  DMS103 pass" not in lines
     assert "manual__1 succeeded" in out
 
 
@@ -118,6 +122,43 @@ def test_clear_failed_clears_the_failed_steps_with_downstream_and_follows_the_re
     assert not [r for r in fake.requests if r[:2] == ("POST", f"{DAG}/dagRuns")]
     assert "step_1.wait_for_stack[0] failed" in out
     assert "step_1.wait_for_stack[0] success" in out
+    assert "manual__1 succeeded" in out
+
+
+def test_clear_failed_clears_a_run_whose_failed_work_is_only_upstream_failed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The failed task was marked success since: what is left to rerun is upstream_failed."""
+    verify = ("step_1.verify_no_s3_overwrite", 0)
+    step_2 = ("step_2_stacks", -1)
+    fake = FakeAirflow(
+        runs={
+            "manual__1": [
+                (
+                    "failed",
+                    {
+                        CHECK: "success",
+                        DEPLOY: "success",
+                        WAIT: "success",
+                        RESUME: "success",
+                        verify: "upstream_failed",
+                        step_2: "upstream_failed",
+                    },
+                )
+            ]
+        },
+        after_clear=[
+            ("running", {CHECK: "success", verify: "running", step_2: None}),
+            ("success", {CHECK: "success", verify: "success", step_2: "success"}),
+        ],
+    )
+    code = run_trigger(fake, "--clear-failed", "manual__1", monkeypatch=monkeypatch)
+    out = capsys.readouterr().out
+    assert code == 0
+    body = fake.body("POST", f"{DAG}/clearTaskInstances")
+    assert body["task_ids"] == [["step_1.verify_no_s3_overwrite", 0], "step_2_stacks"]
+    assert body["include_downstream"] is True and body["only_failed"] is False
+    assert "upstream_failed and after" in out
     assert "manual__1 succeeded" in out
 
 
@@ -239,6 +280,33 @@ def test_the_plan_summary_names_the_verdict_the_findings_and_the_steps() -> None
         "    pause: food-orders",
         "    resume: food-orders",
     ]
+
+
+def test_the_plan_summary_names_the_tables_that_change() -> None:
+    change = TaskChange(
+        team="food",
+        task="food-orders",
+        stack="dms-food",
+        classification="in-place",
+        added=("src/sales/orders@v2",),
+        bumped=(Bump(source="src/sales/items", old="v1", new="v2"),),
+    )
+    checked = {"plan": {**PLAN["plan"], "changes": [change.to_dict()]}, "dry_run": False}
+    lines = plan_summary(checked)
+    assert lines[3:5] == [
+        "  changes:",
+        "    food-orders (in-place): bump src/sales/items v1 → v2; add src/sales/orders@v2",
+    ]
+
+
+def test_verbose_shows_tasks_not_scheduled_yet_and_the_checks_that_passed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeAirflow(next_run=list(SUCCESS))
+    assert run_trigger(fake, "--verbose", monkeypatch=monkeypatch) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "step_1.wait_for_stack[0] none" in lines
+    assert "  DMS103 pass" in lines
 
 
 def test_error_lines_keep_errors_and_their_exceptions_only() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dms_deploy.checks.dms003_cfn_lint import lint_stack
-from dms_deploy.cli import main
+from dms_deploy.cli import console, main
 from dms_deploy.commands import sandbox
 from dms_deploy.render.stacks import RenderedStack
 
@@ -144,3 +144,19 @@ def test_plan_in_process_leaves_the_airflow_log_level_alone(
     (configs / "teams" / "food.json").write_text("{")  # a no-go before any AWS call
     assert main(["plan", "--format", "json", "--configs", str(configs)]) == 1
     assert "AIRFLOW__LOGGING__LOGGING_LEVEL" not in os.environ
+
+
+@pytest.mark.parametrize(("flag", "level"), [([], "WARNING"), (["--verbose"], None)])
+def test_installed_dmsctl_quiets_airflow_info_lines_unless_verbose(
+    flag, level, tmp_path, monkeypatch
+) -> None:
+    # Set first, so that monkeypatch restores the environment whatever console() sets.
+    monkeypatch.setenv("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+    monkeypatch.delenv("AIRFLOW__LOGGING__LOGGING_LEVEL")
+    configs = tmp_path / "configs"
+    (configs / "teams").mkdir(parents=True)
+    (configs / "base.json").write_text("{")  # unreadable before any AWS call
+    monkeypatch.setattr(sys, "argv", ["dmsctl", "plan", *flag, "--configs", str(configs)])
+    with pytest.raises(SystemExit):
+        console()
+    assert os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL") == level

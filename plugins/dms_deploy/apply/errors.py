@@ -2,7 +2,8 @@
 
 
 class ApplyError(Exception):
-    """A step cannot go on without risk; the message says why, for the task log."""
+    """A step cannot go on without risk; the message says why, for the task log, and ends
+    with what to do next where the operator that raises it does not add that itself."""
 
 
 class PreconditionFailed(ApplyError):

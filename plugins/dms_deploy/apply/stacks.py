@@ -154,7 +154,9 @@ def deploy_stack(
         cfn.delete_change_set(StackName=stack_name, ChangeSetName=name)
         raise ApplyError(
             f"change set for {stack_name} holds changes the plan did not announce, "
-            f"so it was deleted, not executed: {'; '.join(surprises)}"
+            f"so it was deleted, not executed: {'; '.join(surprises)}. The stack or the "
+            "configs changed since the plan: review a new plan (`dmsctl plan`) and trigger "
+            "a new run"
         )
     cfn.execute_change_set(StackName=stack_name, ChangeSetName=name)
     return DeployOutcome("executed", name)
@@ -184,7 +186,10 @@ def delete_stack(cfn: Any, stack_name: str) -> DeployOutcome:
     status = stack["StackStatus"]
     if status != "DELETE_IN_PROGRESS":
         if _busy(status):
-            raise PreconditionFailed(f"stack {stack_name} is busy ({status}); nothing was changed")
+            raise PreconditionFailed(
+                f"stack {stack_name} is busy ({status}); nothing was changed. Clear this "
+                "step's deploy_stack when that operation is over"
+            )
         cfn.delete_stack(StackName=stack_name)
     return DeployOutcome("deleting")
 
@@ -235,7 +240,10 @@ def _fresh_change_set(
         if NO_CHANGES in reason:
             cfn.delete_change_set(StackName=stack_name, ChangeSetName=name)
             return None
-        raise ApplyError(f"change set for {stack_name} failed: {reason}")
+        raise ApplyError(
+            f"change set for {stack_name} failed: {reason}. Fix what the reason names, "
+            "then clear this step's deploy_stack"
+        )
     return result
 
 

@@ -48,6 +48,11 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="accept task replacements and deletions (DMS106 warns instead of failing)",
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show Airflow's and the AWS hooks' INFO log lines (on stderr)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the plan to FILE")
     parser.add_argument(
         "--aws-conn-id",

@@ -81,6 +81,12 @@ def add_parser(subparsers: Any) -> None:
         help="follow the run to its end (default) or return once it is queued",
     )
     follow.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every task's state, also tasks not scheduled yet, and every check "
+        "of the plan, also those that passed",
+    )
+    follow.add_argument(
         "--timeout", type=float, default=7200, help="seconds to follow the run (default 7200)"
     )
     follow.add_argument(
@@ -144,7 +150,13 @@ def _run(api: AirflowApi, args: argparse.Namespace) -> int:
         api.unpause(DAG_ID)
         print(f"unpaused {DAG_ID}")
     if args.clear_failed:
-        follower = RunFollower(api, DAG_ID, args.clear_failed, poll_seconds=args.poll_interval)
+        follower = RunFollower(
+            api,
+            DAG_ID,
+            args.clear_failed,
+            poll_seconds=args.poll_interval,
+            verbose=args.verbose,
+        )
         status = _clear_failed(follower)
         if status is not None:
             return status
@@ -152,7 +164,9 @@ def _run(api: AirflowApi, args: argparse.Namespace) -> int:
         conf = run_conf(args)
         run_id = api.trigger(DAG_ID, conf, note=args.note).dag_run_id
         print(f"triggered {DAG_ID} run {run_id} with conf {conf}", flush=True)
-        follower = RunFollower(api, DAG_ID, run_id, poll_seconds=args.poll_interval)
+        follower = RunFollower(
+            api, DAG_ID, run_id, poll_seconds=args.poll_interval, verbose=args.verbose
+        )
     print(f"follow it at {api.base_url}/dags/{DAG_ID}/runs/{follower.run_id}", flush=True)
     if not args.wait:
         return EXIT_OK
@@ -160,17 +174,28 @@ def _run(api: AirflowApi, args: argparse.Namespace) -> int:
 
 
 def _clear_failed(follower: RunFollower) -> int | None:
-    """Clear the run's failed task instances; an exit code when there is nothing to do."""
+    """Clear the run's failed task instances; an exit code when there is nothing to do.
+
+    A run can fail with no task left `failed`, only `upstream_failed` ones: the failed task
+    was marked success or cleared on its own since. Those are then cleared, and Airflow
+    clears their setups with them, so the steps that never ran run now.
+    """
     _, tis = follower.poll()
-    failed = [ti for ti in tis if state_of(ti) == "failed"]
+    failed = [ti for ti in tis if state_of(ti) == "failed"] or [
+        ti for ti in tis if state_of(ti) == "upstream_failed"
+    ]
     if not failed:
-        return fail(f"run {follower.run_id} has no failed task to clear")
+        return fail(
+            f"run {follower.run_id} has no failed task to clear, nor one that is "
+            "upstream_failed: start a new run instead"
+        )
     # A mapped task is named with its map index, so only the failed team's step reruns.
     task_ids: list[str | list[str | int]] = [
         [task_id, index] if index >= 0 else task_id for task_id, index in map(ti_key, failed)
     ]
     cleared = follower.api.clear_task_instances(DAG_ID, follower.run_id, task_ids)
-    print(f"cleared {len(cleared)} task instances of run {follower.run_id}")
+    kind = state_of(failed[0])
+    print(f"cleared {len(cleared)} task instances of run {follower.run_id} ({kind} and after)")
     return None
 
 

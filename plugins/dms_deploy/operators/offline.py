@@ -31,13 +31,18 @@ class _OfflineOperator(BaseOperator):
         self.log.info("configs: %s, templates: %s", configs, templates)
         report = run_offline(configs, templates)
         if report.unreadable:
-            raise AirflowFailException(f"cannot read the configs: {report.unreadable}")
+            raise AirflowFailException(
+                f"cannot read the configs: {report.unreadable}; fix the file, then clear this task"
+            )
         text = io.StringIO()
         print_results(report.results, text)
         self.log.info("checks:\n%s", text.getvalue())
         if not report.ok:
             failed = [r.id for r in report.results if r.status == "fail"]
-            raise AirflowFailException(f"config checks failed: {', '.join(failed)}")
+            raise AirflowFailException(
+                f"config checks failed: {', '.join(failed)} (see the checks above); fix the "
+                "configs (`dmsctl validate` shows the same findings), then clear this task"
+            )
         return report
 
 

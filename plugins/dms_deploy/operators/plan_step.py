@@ -29,6 +29,17 @@ def selected_teams(value: Any) -> frozenset[str] | None:
     return teams or None
 
 
+DRY_RUN_BANNER = "DRY RUN: nothing will be deployed"
+
+
+def plan_log(plan: Plan, *, dry_run: bool, git_sha: str | None) -> str:
+    """The plan as check_state logs it: one Markdown block, a dry run said on its first line,
+    so the log reads as the plan and not as lines of a program."""
+    head = [DRY_RUN_BANNER, ""] if dry_run else []
+    head.append(f"Commit: {git_sha or '(not given)'}")
+    return "\n".join([*head, "", render_markdown(plan).rstrip()])
+
+
 class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]):
     """Reads live state read-only, makes the plan, logs it, and fails on a no-go.
 
@@ -62,22 +73,30 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
         )
         plan = outcome.plan
         if plan is None:
-            raise AirflowFailException(f"cannot read the configs: {outcome.unreadable}")
-        self.log.info("git sha: %s", params.get("git_sha") or "(not given)")
-        self.log.info("plan:\n%s", render_markdown(plan))
+            raise AirflowFailException(
+                f"cannot read the configs: {outcome.unreadable}; fix the file, then clear this task"
+            )
+        dry_run = bool(params.get("dry_run"))
+        self.log.info("%s", plan_log(plan, dry_run=dry_run, git_sha=params.get("git_sha")))
         if not plan.go:
             failed = [c.id for c in plan.checks if c.status == "fail"]
-            raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
+            raise AirflowFailException(
+                f"no-go: {', '.join(failed)} failed (see the plan above); nothing was changed. "
+                "Fix what the failed checks name (`dmsctl plan` shows the same plan), then "
+                "clear this task; a replacement or deletion the plan shows needs a new run "
+                "with allow_disruptive"
+            )
         reviewed = params.get("plan_digest")
         if reviewed and reviewed != plan.digest:
             raise AirflowFailException(
                 f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
-                "live state changed since the review; nothing was changed, review the new plan"
+                "live state changed since the review; nothing was changed. Review the new "
+                "plan (`dmsctl plan`), then trigger a new run with its digest"
             )
         return {
             # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
             "plan": json.loads(json.dumps(plan.to_dict())),
-            "dry_run": bool(params.get("dry_run")),
+            "dry_run": dry_run,
             "s3": outcome.s3,
         }
 

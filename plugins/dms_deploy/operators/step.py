@@ -38,6 +38,7 @@ from dms_deploy.apply.stacks import (
 )
 from dms_deploy.apply.step_items import table_folders
 from dms_deploy.apply.template_store import TemplateStore
+from dms_deploy.operators.links import STEP_LINKS, persist_step_links
 from dms_deploy.state.clients import RequiresConnection
 from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
@@ -58,6 +59,12 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     def client(self, hook_class: type) -> Any:
         """Another service's client with this operator's connection, region and config."""
         return hook_class(**self._hook_parameters).conn
+
+    def pre_execute(self, context: Any) -> None:
+        super().pre_execute(context)
+        # Before execute, so that a failed step links to its stack and tasks too.
+        if self.operator_extra_links:
+            persist_step_links(context, self, self.stack_name)
 
     @property
     def waiting(self) -> Waiting:
@@ -129,6 +136,8 @@ class PauseTasksOperator(_StepOperator):
     again (see `apply.dms_tasks.pause_tasks`).
     """
 
+    operator_extra_links = STEP_LINKS
+
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
         prefixes = self.folder_prefixes()
@@ -173,6 +182,8 @@ class DeployStackOperator(_StepOperator):
     A template over CloudFormation's inline limit goes through the data-lake bucket's
     `<folder>/cloudformation/` folder."""
 
+    operator_extra_links = STEP_LINKS
+
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
         try:
@@ -214,6 +225,8 @@ class ResumeTasksOperator(_StepOperator):
     for the first time is still empty: such a task is not started, the others are. It
     also waits for DMS to finish testing the connections of endpoints the step changed.
     """
+
+    operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict[str, str]:
         cfn = self.client(CloudFormationHook)
