@@ -110,6 +110,8 @@ class ObservedState:
     # Export name -> the stacks that import it (ListImports), read only for the exports the
     # plan removes or changes; None when none was read.
     imports: dict[str, tuple[str, ...]] | None = None
+    # The account the credentials belong to (STS GetCallerIdentity); None when not asked.
+    account_id: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
