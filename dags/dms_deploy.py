@@ -72,6 +72,11 @@ with DAG(
             type="string",
             description="Deploy only if the plan's digest is this one (the reviewed plan).",
         ),
+        "environment": Param(
+            None,
+            type=["null", "string"],
+            description="The environment of environments.json (null: the only one there is).",
+        ),
     },
 ) as dag:
     validate = ValidateConfigsOperator(task_id="validate_configs")

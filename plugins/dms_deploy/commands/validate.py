@@ -47,10 +47,13 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     configs_dir, templates_dir = input_dirs(args)
     names = [args.env] if args.env is not None else environment_names(configs_dir)
-    reports = {
-        name: run_offline(configs_dir, templates_dir, lint=not args.no_lint, environment=name)
-        for name in names or [None]
-    }
+    reports: dict[str | None, OfflineReport] = {}
+    for name in names or [None]:
+        report = run_offline(configs_dir, templates_dir, lint=not args.no_lint, environment=name)
+        if report.configs is None:
+            # Files that do not load fail the same way for every environment: say it once.
+            return _report(report, args)
+        reports[name] = report
     if len(reports) == 1:
         return _report(next(iter(reports.values())), args)
     unusable = next((r.unreadable for r in reports.values() if r.unreadable), None)
