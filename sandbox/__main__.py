@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.account_id is not None:
         if not re.fullmatch(r"[0-9]{12}", args.account_id):
             parser.error("--account-id must be 12 digits")
-        # moto reads it per request; the sandbox's own backends key on it too.
+        # moto reads it per request, and answers GetCallerIdentity with it as AWS answers
+        # with the credentials' account
+        # (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html);
+        # the sandbox's own backends key on it too.
         os.environ["MOTO_ACCOUNT_ID"] = args.account_id
         import sandbox
 
