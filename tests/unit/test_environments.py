@@ -11,6 +11,7 @@ import pytest
 from dms_deploy.checks.offline import run_offline
 from dms_deploy.cli import main
 from dms_deploy.config.load import load_configs
+from dms_deploy.config.schema import ENVIRONMENTS_SCHEMA, default_schema_dir, schema_problems
 from dms_deploy.paths import REPO_ROOT
 from dms_deploy.plan.model import Plan, StackAction, Step
 
@@ -199,3 +200,10 @@ def test_digest_names_the_environment():
     assert Plan.from_dict(staging.to_dict()).digest == staging.digest
     assert staging.to_dict()["environment"] == "staging"
     assert unnamed.to_dict()["environment"] is None
+
+
+def test_the_documented_example_is_schema_valid():
+    """The JSON block of docs/config.md's Environments section, through the real schema."""
+    section = (REPO_ROOT / "docs" / "config.md").read_text().split("## Environments", 1)[1]
+    block = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert schema_problems(json.loads(block), default_schema_dir(), ENVIRONMENTS_SCHEMA) == []
