@@ -13,6 +13,7 @@ from dms_deploy.cli import main
 from dms_deploy.config.load import load_configs
 from dms_deploy.config.schema import ENVIRONMENTS_SCHEMA, default_schema_dir, schema_problems
 from dms_deploy.paths import REPO_ROOT
+from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan, StackAction, Step
 
 EXAMPLE = REPO_ROOT / "docs" / "examples" / "environments.json"
@@ -207,3 +208,10 @@ def test_the_documented_example_is_schema_valid():
     section = (REPO_ROOT / "docs" / "config.md").read_text().split("## Environments", 1)[1]
     block = section.split("```json\n", 1)[1].split("```", 1)[0]
     assert schema_problems(json.loads(block), default_schema_dir(), ENVIRONMENTS_SCHEMA) == []
+
+
+def test_markdown_verdict_names_the_environment():
+    assert render_markdown(Plan(True, (), environment="staging")).startswith(
+        "## GO in staging: no changes"
+    )
+    assert render_markdown(Plan(True, ())).startswith("## GO: no changes")
