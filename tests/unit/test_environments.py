@@ -13,8 +13,10 @@ from dms_deploy.cli import main
 from dms_deploy.config.load import load_configs
 from dms_deploy.config.schema import ENVIRONMENTS_SCHEMA, default_schema_dir, schema_problems
 from dms_deploy.paths import REPO_ROOT
+from dms_deploy.plan.make import desired_from_offline, make_plan
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan, StackAction, Step
+from dms_deploy.state.model import ObservedState
 
 EXAMPLE = REPO_ROOT / "docs" / "examples" / "environments.json"
 TEMPLATES = REPO_ROOT / "include" / "templates"
@@ -215,3 +217,29 @@ def test_markdown_verdict_names_the_environment():
         "## GO in staging: no changes"
     )
     assert render_markdown(Plan(True, ())).startswith("## GO: no changes")
+
+
+def _dms111(configs: Path, environment: str | None, account: str | None):
+    report = run_offline(configs, TEMPLATES, lint=False, environment=environment)
+    plan = make_plan(desired_from_offline(report, TEMPLATES), ObservedState(account_id=account))
+    return plan, plan.check("DMS111")
+
+
+def test_dms111_without_environments_passes_with_a_note():
+    plan, guard = _dms111(REPO_ROOT / "dms_configs", None, None)
+    assert guard.status == "pass"
+    assert "no environments.json" in guard.findings[0].message
+    assert plan.environment is None
+
+
+def test_dms111_another_account_is_a_no_go_with_no_steps(tmp_path):
+    configs = configs_with(tmp_path)
+    plan, guard = _dms111(configs, "staging", "123456789012")
+    assert guard.status == "fail" and not plan.go and plan.steps == ()
+    assert guard.findings[0].pointer == "/environments/staging/account_id"
+    others = [c.status for c in plan.checks if c.id.startswith("DMS1") and c.id != "DMS111"]
+    assert set(others) == {"skip"}
+    plan, guard = _dms111(configs, "staging", STAGING_ACCOUNT)
+    assert guard.status == "pass" and plan.steps  # an empty account: everything is created
+    _, guard = _dms111(configs, "staging", None)  # an account nobody asked for is not a match
+    assert guard.status == "fail"
