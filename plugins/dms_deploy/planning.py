@@ -51,10 +51,11 @@ def plan_against_aws(
         env = desired.configs.environment
         # The account guard (DMS111) asks STS first; in another account nothing more is read.
         account = caller_account(aws) if env is not None else None
-        if env is None or account == env.account_id:
-            observed = read_state(desired, aws, teams=scope, account_id=account)
+        region = aws.cloudformation.meta.region_name if env is not None else None
+        if env is None or (account, region) == (env.account_id, env.region):
+            observed = read_state(desired, aws, teams=scope, account_id=account, region=region)
         else:
-            observed = ObservedState(account_id=account)
+            observed = ObservedState(account_id=account, region=region)
         base = desired.configs.base
         s3 = {"bucket": base.bucket, "bucket_folder": base.bucket_folder}
     plan = make_plan(desired, observed, allow_disruptive=allow_disruptive, teams=scope)

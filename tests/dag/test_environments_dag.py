@@ -58,3 +58,15 @@ def test_wrong_account_is_refused_before_any_change(account, configs):
     operations = [c["operation"] for c in account.calls()]
     assert "GetCallerIdentity" in operations
     assert all(op.startswith(READ_ONLY_PREFIXES) for op in operations), operations
+
+
+def test_environment_with_another_connection_is_refused_before_any_call(account, configs):
+    """The steps deploy through the DAG's connection: checking another would prove nothing."""
+    write_environments(configs)
+    doc = json.loads((configs / "environments.json").read_text())
+    doc["environments"]["production"]["aws_conn_id"] = "aws_production"
+    (configs / "environments.json").write_text(json.dumps(doc))
+    account.clear_calls()
+    result = trigger({"environment": "production"})
+    assert result.state_of("check_state") == ["failed"]
+    assert account.calls() == []

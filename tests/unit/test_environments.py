@@ -219,9 +219,12 @@ def test_markdown_verdict_names_the_environment():
     assert render_markdown(Plan(True, ())).startswith("## GO: no changes")
 
 
-def _dms111(configs: Path, environment: str | None, account: str | None):
+def _dms111(
+    configs: Path, environment: str | None, account: str | None, region: str | None = "us-east-1"
+):
     report = run_offline(configs, TEMPLATES, lint=False, environment=environment)
-    plan = make_plan(desired_from_offline(report, TEMPLATES), ObservedState(account_id=account))
+    observed = ObservedState(account_id=account, region=region)
+    plan = make_plan(desired_from_offline(report, TEMPLATES), observed)
     return plan, plan.check("DMS111")
 
 
@@ -243,3 +246,6 @@ def test_dms111_another_account_is_a_no_go_with_no_steps(tmp_path):
     assert guard.status == "pass" and plan.steps  # an empty account: everything is created
     _, guard = _dms111(configs, "staging", None)  # an account nobody asked for is not a match
     assert guard.status == "fail"
+    plan, guard = _dms111(configs, "staging", STAGING_ACCOUNT, "eu-west-1")
+    assert guard.status == "fail" and plan.steps == ()
+    assert guard.findings[0].pointer == "/environments/staging/region"

@@ -112,6 +112,8 @@ class ObservedState:
     imports: dict[str, tuple[str, ...]] | None = None
     # The account the credentials belong to (STS GetCallerIdentity); None when not asked.
     account_id: str | None = None
+    # The region the clients call; None when not asked (no environment to compare with).
+    region: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)

@@ -1,6 +1,7 @@
-"""DMS111: the AWS credentials belong to the environment's account (STS GetCallerIdentity).
+"""DMS111: the AWS credentials belong to the environment's account (STS GetCallerIdentity),
+and the clients call the environment's region.
 
-The planner asks STS before it reads anything else; when the account is wrong it reads no
+The planner asks STS before it reads anything else; when either is wrong it reads no
 further, and this check's failure makes the plan a no-go with no steps, so nothing that
 changes anything can run.
 """
@@ -13,7 +14,7 @@ from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, al
 
 INFO = CheckInfo(
     "DMS111",
-    "the AWS credentials belong to the environment's account",
+    "the AWS credentials belong to the environment's account and region",
     "A connection that holds another account's credentials would deploy production's "
     "configs into staging, or the reverse. STS names the account the credentials belong "
     "to; it must be the one environments.json expects.",
@@ -26,18 +27,28 @@ def run(ctx: OnlineContext) -> list[Finding]:
     env = configs.environment if configs is not None else None
     if env is None:
         return []
-    actual = ctx.observed.account_id
-    if actual == env.account_id:
-        return []
-    return [
-        Finding(
-            f"the credentials belong to account {actual}, but environment {env.name!r} is "
-            f"account {env.account_id}: check the connection ({env.aws_conn_id!r}); "
-            "nothing was read or changed",
-            file=env.file,
-            pointer=env.pointer + pointer("account_id"),
+    findings = []
+    account, region = ctx.observed.account_id, ctx.observed.region
+    if account != env.account_id:
+        findings.append(
+            Finding(
+                f"the credentials belong to account {account}, but environment {env.name!r} "
+                f"is account {env.account_id}: check the connection ({env.aws_conn_id!r}); "
+                "nothing was read or changed",
+                file=env.file,
+                pointer=env.pointer + pointer("account_id"),
+            )
         )
-    ]
+    if region != env.region:
+        findings.append(
+            Finding(
+                f"the connection calls region {region}, but environment {env.name!r} is in "
+                f"{env.region}: set the connection's region_name; nothing was read or changed",
+                file=env.file,
+                pointer=env.pointer + pointer("region"),
+            )
+        )
+    return findings
 
 
 def note(result: CheckResult, ctx: OnlineContext) -> CheckResult:
