@@ -188,8 +188,8 @@ def test_validate_checks_every_environment(tmp_path, capsys):
 def test_render_writes_the_environment_values(tmp_path):
     configs = configs_with(tmp_path)
     out = tmp_path / "out"
-    assert main(["render", "--no-lint", "--configs", str(configs), "--env", "staging",
-                 "--out", str(out)]) == 0  # fmt: skip
+    args = ["--no-lint", "--configs", str(configs), "--env", "staging", "--out", str(out)]
+    assert main(["render", *args]) == 0
     assert "network-staging-VpcId" in (out / "dms-base.yaml").read_text()
     assert "recipesdb.staging.internal" in (out / "dms-food.yaml").read_text()
 

@@ -76,9 +76,12 @@ def make_plan(
     if reason:
         checks = (*desired.offline, *(skipped(c.info, reason) for c in ONLINE_CHECKS))
         return Plan(
-            False, checks, allow_disruptive=allow_disruptive, teams=team_list,
+            False,
+            checks,
+            allow_disruptive=allow_disruptive,
+            teams=team_list,
             environment=environment,
-        )  # fmt: skip
+        )
 
     # The account guard comes before anything else: in the wrong account, the live state
     # says nothing about this environment, so no step is planned and no other check runs.
@@ -86,15 +89,18 @@ def make_plan(
     guard_ctx = OnlineContext(desired, observed, nothing, (), allow_disruptive)
     guard = dms111_account_guard.note(_run(dms111_account_guard.CHECK, guard_ctx), guard_ctx)
     if guard.status == "fail":
-        wrong = "not run: the credentials belong to another account (see DMS111)"
+        wrong = "not run: not the environment's account or region (see DMS111)"
         online = tuple(
             guard if c is dms111_account_guard.CHECK else skipped(c.info, wrong)
             for c in ONLINE_CHECKS
         )
         return Plan(
-            False, (*desired.offline, *online), allow_disruptive=allow_disruptive,
-            teams=team_list, environment=environment,
-        )  # fmt: skip
+            False,
+            (*desired.offline, *online),
+            allow_disruptive=allow_disruptive,
+            teams=team_list,
+            environment=environment,
+        )
 
     analysis = analysis or analyse(desired, observed, scope)
     steps = build_steps(analysis, desired, observed)
