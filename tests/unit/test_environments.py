@@ -249,3 +249,13 @@ def test_dms111_another_account_is_a_no_go_with_no_steps(tmp_path):
     plan, guard = _dms111(configs, "staging", STAGING_ACCOUNT, "eu-west-1")
     assert guard.status == "fail" and plan.steps == ()
     assert guard.findings[0].pointer == "/environments/staging/region"
+
+
+def test_an_environments_json_that_is_not_a_file_is_a_finding(tmp_path):
+    configs = configs_with(tmp_path)
+    (configs / "environments.json").unlink()
+    (configs / "environments.json").mkdir()
+    result = load_configs(configs, environment="staging")
+    assert result.unreadable is None
+    (finding,) = result.findings["DMS001"]
+    assert finding.file == "environments.json" and "directory" in finding.message

@@ -112,7 +112,8 @@ def _load_into(
     ]
     files = [BASE_FILE, *listing.files]
     env_path = configs_dir / ENVIRONMENTS_FILE
-    if env_path.is_symlink() or env_path.exists():
+    env_present = env_path.is_symlink() or env_path.exists()
+    if env_present:
         problem = file_problem(env_path)
         if problem:
             result.findings[JSON_CHECK].append(Finding(problem, file=ENVIRONMENTS_FILE))
@@ -151,7 +152,7 @@ def _load_into(
         result.findings[SCHEMA_CHECK] += [
             _finding(ENVIRONMENTS_FILE, p, r, env_doc) for p, r in problems
         ]
-    if ENVIRONMENTS_FILE in result.documents and env_doc is None:
+    if env_present and env_doc is None:
         return  # the environment cannot be chosen from a broken file: its findings say why
     unusable = environments.selection_problem(env_doc, environment)
     if unusable:
