@@ -149,6 +149,11 @@ with DAG(
             "the run deploys only that exact plan; if configs or live state changed since, "
             "check_state fails and nothing changes.",
         ),
+        "environment": Param(
+            None,
+            type=["null", "string"],
+            description="The environment of environments.json (null: the only one there is).",
+        ),
     },
 ) as dag:
     validate = ValidateConfigsOperator(task_id="validate_configs")

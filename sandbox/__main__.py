@@ -1,8 +1,11 @@
-"""``python -m sandbox [--port 4566] [--time-scale 1.0] [--bootstrap] [--configs DIR]``."""
+"""``python -m sandbox [--port 4566] [--time-scale 1.0] [--bootstrap] [--configs DIR]
+[--account-id 123456789012]``."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -31,9 +34,25 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_CONFIGS,
         help="configs directory read by --bootstrap",
     )
+    parser.add_argument(
+        "--account-id",
+        default=None,
+        help="the AWS account this sandbox is (GetCallerIdentity, ARNs); default 123456789012",
+    )
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
+    if args.account_id is not None:
+        if not re.fullmatch(r"[0-9]{12}", args.account_id):
+            parser.error("--account-id must be 12 digits")
+        # moto reads it per request, and answers GetCallerIdentity with it as AWS answers
+        # with the credentials' account
+        # (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html);
+        # the sandbox's own backends key on it too.
+        os.environ["MOTO_ACCOUNT_ID"] = args.account_id
+        import sandbox
+
+        sandbox.ACCOUNT_ID = args.account_id
 
     from sandbox.server import make_server
 

@@ -16,14 +16,19 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @contextlib.contextmanager
-def running_sandbox(time_scale: float, ready_seconds: float = 30.0) -> Iterator[SandboxClient]:
-    """A sandbox on a free loopback port, stopped (terminate, then kill) on exit."""
+def running_sandbox(
+    time_scale: float, ready_seconds: float = 30.0, account_id: str | None = None
+) -> Iterator[SandboxClient]:
+    """A sandbox on a free loopback port, stopped (terminate, then kill) on exit.
+
+    `account_id` makes it stand for another AWS account than the default one."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
+    account = ["--account-id", account_id] if account_id else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--time-scale", str(time_scale)],
+        [sys.executable, "-m", "sandbox", "--port", "0", "--time-scale", str(time_scale), *account],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

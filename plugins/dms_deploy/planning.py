@@ -13,7 +13,7 @@ from dms_deploy.checks.offline import run_offline
 from dms_deploy.plan.analysis import Desired
 from dms_deploy.plan.make import desired_from_offline, make_plan
 from dms_deploy.plan.model import Plan
-from dms_deploy.state.clients import AwsClients
+from dms_deploy.state.clients import AwsClients, caller_account
 from dms_deploy.state.model import ObservedState
 from dms_deploy.state.read import read_state
 
@@ -36,12 +36,14 @@ def plan_against_aws(
     clients: Callable[[], AwsClients],
     teams: Iterable[str] | None = None,
     allow_disruptive: bool = False,
+    environment: str | None = None,
 ) -> LivePlan:
     """Config errors make a no-go plan (with findings), not an exception; AWS errors raise.
 
     `clients` is called only when the configs load: a config error needs no AWS access.
+    `environment` names the environment (None: the only one there is).
     """
-    report = run_offline(configs_dir, templates_dir)
+    report = run_offline(configs_dir, templates_dir, environment=environment)
     if report.unreadable:
         return LivePlan(None, report.unreadable)
     scope = frozenset(teams) if teams is not None else None
@@ -49,7 +51,15 @@ def plan_against_aws(
     observed = ObservedState()
     s3: dict[str, str] = {}
     if desired.configs is not None:
-        observed = read_state(desired, clients(), teams=scope)
+        aws = clients()
+        env = desired.configs.environment
+        # The account guard (DMS111) asks STS first; in another account nothing more is read.
+        account = caller_account(aws) if env is not None else None
+        region = aws.cloudformation.meta.region_name if env is not None else None
+        if env is None or (account, region) == (env.account_id, env.region):
+            observed = read_state(desired, aws, teams=scope, account_id=account, region=region)
+        else:
+            observed = ObservedState(account_id=account, region=region)
         base = desired.configs.base
         s3 = {"bucket": base.bucket, "bucket_folder": base.bucket_folder}
     plan = make_plan(desired, observed, allow_disruptive=allow_disruptive, teams=scope)

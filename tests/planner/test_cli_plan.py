@@ -59,7 +59,7 @@ def test_plan_against_deployed_example_is_go_with_no_changes(bootstrapped_sandbo
     assert "[info" not in result.stderr  # the provider hooks' INFO lines are quieted
     assert result.returncode == 0, [c for c in data["checks"] if c["status"] != "pass"]
     assert data["go"] is True and data["steps"] == []
-    assert [c["id"] for c in data["checks"]][-10:] == [f"DMS1{i:02d}" for i in range(1, 11)]
+    assert [c["id"] for c in data["checks"]][-11:] == [f"DMS1{i:02d}" for i in range(1, 12)]
 
     verbose = dmsctl(
         "plan", "--verbose"

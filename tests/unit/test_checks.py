@@ -11,7 +11,7 @@ from dms_deploy.checks.dms009_plaintext_secrets import scan
 from dms_deploy.checks.offline import OFFLINE_CHECKS, run_offline
 from dms_deploy.render.stacks import RenderedStack
 
-IDS = [f"DMS{n:03d}" for n in range(1, 11)]
+IDS = [f"DMS{n:03d}" for n in range(1, 12)]
 
 
 def test_one_result_per_check_in_id_order(example_report) -> None:
@@ -210,4 +210,4 @@ def test_missing_templates_directory_is_unusable(examples_dir, tmp_path) -> None
     report = run_offline(examples_dir, tmp_path / "none")
     assert "does not exist" in report.unreadable
     assert not report.ok
-    assert [r.status for r in report.results] == ["skip"] * 10
+    assert [r.status for r in report.results] == ["skip"] * len(IDS)

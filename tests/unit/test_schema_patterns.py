@@ -25,7 +25,13 @@ import pytest
 
 from dms_deploy.cli import main
 from dms_deploy.config.identifiers import TASK_MAX, identifier_problem
-from dms_deploy.config.schema import BASE_SCHEMA, TEAM_SCHEMA, default_schema_dir, validator
+from dms_deploy.config.schema import (
+    BASE_SCHEMA,
+    ENVIRONMENTS_SCHEMA,
+    TEAM_SCHEMA,
+    default_schema_dir,
+    validator,
+)
 
 SCHEMA_DIR = default_schema_dir()
 END = "$(?!\\n)"
@@ -49,6 +55,17 @@ VALID = {
     "team.schema.json:/$defs/instance/properties/class": "dms.r5.large",
     "team.schema.json:/$defs/table/properties/source": "fooddb/food_search/bar$codes",
     "team.schema.json:/$defs/table/properties/version": "v202008040000",
+    "environments.schema.json:/properties/environments/propertyNames": "staging",
+    "environments.schema.json:/$defs/environment/properties/aws_conn_id": "aws_staging",
+    "environments.schema.json:/$defs/environment/properties/region": "eu-west-1",
+    "environments.schema.json:/$defs/environment/properties/account_id": "210987654321",
+    "environments.schema.json:/$defs/base/properties/bucket": "acme-data-lake-staging",
+    "environments.schema.json:/$defs/base/properties/bucket_folder": "raw/dms",
+    "environments.schema.json:/$defs/base/properties/network_stack_name": "network-staging",
+    "environments.schema.json:/$defs/endpoint/properties/server": "fooddb.staging.internal",
+    "environments.schema.json:/$defs/endpoint/properties/secret": (
+        "arn:aws:secretsmanager:us-east-1:210987654321:secret:dms/fooddb"
+    ),
 }
 
 
@@ -65,7 +82,7 @@ def _patterns(node: Any, path: str) -> Iterator[tuple[str, dict]]:
 
 def all_patterns() -> dict[str, dict]:
     found = {}
-    for name in (BASE_SCHEMA, TEAM_SCHEMA):
+    for name in (BASE_SCHEMA, TEAM_SCHEMA, ENVIRONMENTS_SCHEMA):
         schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
         found |= {f"{name}:{path}": node for path, node in _patterns(schema, "")}
     return found

@@ -1,4 +1,4 @@
-"""Run every offline check (DMS001-DMS010): load, render, check. No AWS, no clock.
+"""Run every offline check (DMS001-DMS011): load, render, check. No AWS, no clock.
 
 The planner calls `run_offline` and appends its online checks to the results.
 """
@@ -19,6 +19,7 @@ from dms_deploy.checks import (
     dms008_safe_settings,
     dms009_plaintext_secrets,
     dms010_no_s3_delete,
+    dms011_secret_account,
 )
 from dms_deploy.checks.base import CheckResult, Finding, result_of, skipped
 from dms_deploy.checks.context import OfflineCheck, OfflineContext
@@ -39,6 +40,7 @@ OFFLINE_CHECKS: tuple[OfflineCheck, ...] = (
     dms008_safe_settings.CHECK,
     dms009_plaintext_secrets.CHECK,
     dms010_no_s3_delete.CHECK,
+    dms011_secret_account.CHECK,
 )
 
 
@@ -58,12 +60,16 @@ class OfflineReport:
         return next(r for r in self.results if r.id == check_id)
 
 
-def run_offline(configs_dir: Path, templates_dir: Path, *, lint: bool = True) -> OfflineReport:
-    """Load, render and check. `lint=False` skips cfn-lint (DMS003), the slow part."""
+def run_offline(
+    configs_dir: Path, templates_dir: Path, *, lint: bool = True, environment: str | None = None
+) -> OfflineReport:
+    """Load, render and check for one environment (None: the only one there is).
+
+    `lint=False` skips cfn-lint (DMS003), the slow part."""
     configs_dir, templates_dir = Path(configs_dir), Path(templates_dir)
     if not templates_dir.is_dir():
         return _unusable(f"templates directory {templates_dir} does not exist")
-    load = load_configs(configs_dir)
+    load = load_configs(configs_dir, environment=environment)
     if load.unreadable:
         return _unusable(load.unreadable)
     ctx = OfflineContext(configs_dir, templates_dir, load, lint=lint)

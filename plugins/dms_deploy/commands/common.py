@@ -32,6 +32,15 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_env_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env",
+        default=None,
+        metavar="NAME",
+        help="the environment of environments.json (default: the only one there is)",
+    )
+
+
 def input_dirs(args: argparse.Namespace) -> tuple[Path, Path]:
     return resolve_dirs(args.configs, args.templates)
 

@@ -15,9 +15,11 @@ from dms_deploy.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
     EXIT_UNUSABLE,
+    add_env_argument,
     add_input_arguments,
     input_dirs,
 )
+from dms_deploy.config.load import environment_connection
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.planning import plan_against_aws
 from dms_deploy.state.clients import AwsClients, AwsUnusable, ensure_reachable
@@ -34,6 +36,7 @@ def add_parser(subparsers: Any) -> None:
         "print the plan. Exit 0 go, 1 no-go, 2 unusable input or AWS unreachable.",
     )
     add_input_arguments(parser)
+    add_env_argument(parser)
     parser.add_argument(
         "--format",
         choices=("markdown", "json"),
@@ -57,8 +60,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--aws-conn-id",
         default=None,
-        help="Airflow AWS connection id; it must exist (default: no connection, boto3's own "
-        "chain, honouring AWS_ENDPOINT_URL)",
+        help="Airflow AWS connection id; it must exist (default: the environment's, else no "
+        "connection: boto3's own chain, honouring AWS_ENDPOINT_URL)",
     )
 
 
@@ -75,9 +78,10 @@ def run(args: argparse.Namespace) -> int:
             outcome = plan_against_aws(
                 configs_dir,
                 templates_dir,
-                lambda: _clients(args.aws_conn_id),
+                lambda: _clients(args.aws_conn_id, configs_dir, args.env),
                 teams=teams,
                 allow_disruptive=args.allow_disruptive,
+                environment=args.env,
             )
     except AwsUnusable as exc:
         print(f"dmsctl plan: cannot use AWS: {exc}", file=sys.stderr)
@@ -104,9 +108,11 @@ def _teams(value: str | None) -> set[str] | None:
     return {t.strip() for t in value.split(",") if t.strip()}
 
 
-def _clients(aws_conn_id: str | None) -> AwsClients:
-    ensure_reachable(aws_conn_id)
-    return AwsClients.from_hooks(aws_conn_id=aws_conn_id)
+def _clients(aws_conn_id: str | None, configs_dir: Path, env: str | None) -> AwsClients:
+    env_conn_id, region = environment_connection(configs_dir, env)
+    aws_conn_id = aws_conn_id or env_conn_id
+    ensure_reachable(aws_conn_id, region)
+    return AwsClients.from_hooks(aws_conn_id=aws_conn_id, region_name=region)
 
 
 def _reason(exc: Exception) -> str:

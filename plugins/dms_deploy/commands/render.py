@@ -14,6 +14,7 @@ from dms_deploy.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
     EXIT_UNUSABLE,
+    add_env_argument,
     add_input_arguments,
     input_dirs,
     print_results,
@@ -32,6 +33,7 @@ def add_parser(subparsers: Any) -> None:
         "stack and every team stack into --out. Nothing is written when a check fails.",
     )
     add_input_arguments(parser)
+    add_env_argument(parser)
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--no-lint", action="store_true", help="skip cfn-lint (DMS003)")
 
@@ -52,7 +54,7 @@ def write_stacks(stacks: list[RenderedStack], out: Path) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     configs_dir, templates_dir = input_dirs(args)
-    report = run_offline(configs_dir, templates_dir, lint=not args.no_lint)
+    report = run_offline(configs_dir, templates_dir, lint=not args.no_lint, environment=args.env)
     if report.unreadable:
         print(f"dmsctl render: {report.unreadable}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dms_deploy.config.environments import Environment
+
 FULL_LOAD_AND_CDC = "full-load-and-cdc"
 CDC = "cdc"
 FULL_LOAD = "full-load"
@@ -120,6 +122,8 @@ class Configs:
 
     base: BaseConfig
     teams: dict[str, TeamConfig]
+    # The environment these configs were built for; None without environments.json.
+    environment: Environment | None = None
 
     def all_tasks(self) -> list[Task]:
         return [task for team in self.teams.values() for task in team.tasks.values()]

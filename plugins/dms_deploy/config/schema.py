@@ -23,6 +23,7 @@ from dms_deploy.paths import REPO_ROOT
 
 BASE_SCHEMA = "base.schema.json"
 TEAM_SCHEMA = "team.schema.json"
+ENVIRONMENTS_SCHEMA = "environments.schema.json"
 
 _JSON_TYPES = {
     "object": "an object",

@@ -25,11 +25,14 @@ class _OfflineOperator(BaseOperator):
         self.configs_dir = configs_dir
         self.templates_dir = templates_dir
 
-    def _report(self) -> Any:
+    def _report(self, context: Any) -> Any:
         # Resolved at run time, never at DAG import: the environment may point elsewhere.
         configs, templates = resolve_dirs(self.configs_dir, self.templates_dir)
-        self.log.info("configs: %s, templates: %s", configs, templates)
-        report = run_offline(configs, templates)
+        environment = context["params"].get("environment")
+        self.log.info(
+            "configs: %s, templates: %s, environment: %s", configs, templates, environment
+        )
+        report = run_offline(configs, templates, environment=environment)
         if report.unreadable:
             raise AirflowFailException(
                 f"cannot read the configs: {report.unreadable}; fix the file, then clear this task"
@@ -47,10 +50,10 @@ class _OfflineOperator(BaseOperator):
 
 
 class ValidateConfigsOperator(_OfflineOperator):
-    """Runs DMS001 to DMS010 and fails, without retries, on any finding that is an error."""
+    """Runs DMS001 to DMS011 and fails, without retries, on any finding that is an error."""
 
     def execute(self, context: Any) -> dict[str, str]:
-        return {r.id: r.status for r in self._report().results}
+        return {r.id: r.status for r in self._report(context).results}
 
 
 class RenderTemplatesOperator(_OfflineOperator):
@@ -58,7 +61,7 @@ class RenderTemplatesOperator(_OfflineOperator):
 
     def execute(self, context: Any) -> dict[str, str]:
         digests = {}
-        for stack in self._report().stacks:
+        for stack in self._report(context).stacks:
             digest = hashlib.sha256(stack.body.encode()).hexdigest()
             self.log.info(
                 "%s (%s): %d bytes, sha256 %s", stack.name, stack.team, len(stack.body), digest

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
 from airflow.providers.amazon.aws.hooks.dms import DmsHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.hooks.sts import StsHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.step_items import step_items
+from dms_deploy.config.load import environment_connection
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan
@@ -56,20 +59,36 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
         self.templates_dir = templates_dir
 
     def _clients(self) -> AwsClients:
-        # Every client with this operator's connection, region and botocore config.
+        # Every client with this operator's connection, region and botocore config: the
+        # account guard (DMS111) asks STS about the credentials the steps deploy with.
         return AwsClients(
             cloudformation=self.hook.conn,
             dms=DmsHook(**self._hook_parameters).conn,
             s3=S3Hook(**self._hook_parameters).conn,
+            sts=StsHook(**self._hook_parameters).conn,
         )
+
+    def _same_connection(self, configs_dir: Path, environment: str | None) -> None:
+        """The steps deploy through this operator's connection: an environment that names
+        another one would be checked here and deployed elsewhere, so it is refused."""
+        wanted, _ = environment_connection(configs_dir, environment)
+        if wanted is not None and wanted != self.aws_conn_id:
+            raise AirflowFailException(
+                f"environment {environment or '(the only one)'} deploys through connection "
+                f"{wanted!r}, but this DAG's steps use {self.aws_conn_id!r} "
+                "(DMS_DEPLOY_AWS_CONN_ID); nothing was read or changed"
+            )
 
     def execute(self, context: Any) -> dict:
         params = context["params"]
+        dirs = resolve_dirs(self.configs_dir, self.templates_dir)
+        self._same_connection(dirs[0], params.get("environment"))
         outcome = plan_against_aws(
-            *resolve_dirs(self.configs_dir, self.templates_dir),
+            *dirs,
             self._clients,
             teams=selected_teams(params.get("teams")),
             allow_disruptive=bool(params.get("allow_disruptive")),
+            environment=params.get("environment"),
         )
         plan = outcome.plan
         if plan is None:

@@ -22,6 +22,7 @@ from dms_deploy.plan.checks import (
     dms108_drift,
     dms109_cdc_no_load,
     dms110_full_load_reload,
+    dms111_account_guard,
 )
 from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext
 from dms_deploy.plan.model import Plan, StackAction
@@ -41,6 +42,7 @@ ONLINE_CHECKS: tuple[OnlineCheck, ...] = (
     dms108_drift.CHECK,
     dms109_cdc_no_load.CHECK,
     dms110_full_load_reload.CHECK,
+    dms111_account_guard.CHECK,
 )
 ONLINE_DMS003 = DMS003_INFO.id
 
@@ -69,15 +71,44 @@ def make_plan(
     """`analysis`, when given, is `analyse(desired, observed, teams)` already computed."""
     scope = frozenset(teams) if teams is not None else None
     team_list = tuple(sorted(scope)) if scope is not None else None
+    environment = _environment(desired)
     reason = _unplannable(desired)
     if reason:
         checks = (*desired.offline, *(skipped(c.info, reason) for c in ONLINE_CHECKS))
-        return Plan(False, checks, allow_disruptive=allow_disruptive, teams=team_list)
+        return Plan(
+            False,
+            checks,
+            allow_disruptive=allow_disruptive,
+            teams=team_list,
+            environment=environment,
+        )
+
+    # The account guard comes before anything else: in the wrong account, the live state
+    # says nothing about this environment, so no step is planned and no other check runs.
+    nothing = Analysis(base=None, teams={})
+    guard_ctx = OnlineContext(desired, observed, nothing, (), allow_disruptive)
+    guard = dms111_account_guard.note(_run(dms111_account_guard.CHECK, guard_ctx), guard_ctx)
+    if guard.status == "fail":
+        wrong = "not run: not the environment's account or region (see DMS111)"
+        online = tuple(
+            guard if c is dms111_account_guard.CHECK else skipped(c.info, wrong)
+            for c in ONLINE_CHECKS
+        )
+        return Plan(
+            False,
+            (*desired.offline, *online),
+            allow_disruptive=allow_disruptive,
+            teams=team_list,
+            environment=environment,
+        )
 
     analysis = analysis or analyse(desired, observed, scope)
     steps = build_steps(analysis, desired, observed)
     ctx = OnlineContext(desired, observed, analysis, steps, allow_disruptive)
-    online = tuple(_run(check, ctx) for check in ONLINE_CHECKS)
+    online = tuple(
+        guard if check is dms111_account_guard.CHECK else _run(check, ctx)
+        for check in ONLINE_CHECKS
+    )
     offline = tuple(_with_validation(r, ctx) for r in desired.offline)
     checks = (*offline, *online)
     return Plan(
@@ -88,7 +119,13 @@ def make_plan(
         changes=analysis.changes(),
         allow_disruptive=allow_disruptive,
         teams=team_list,
+        environment=environment,
     )
+
+
+def _environment(desired: Desired) -> str | None:
+    configs = desired.configs
+    return configs.environment.name if configs and configs.environment else None
 
 
 def _unplannable(desired: Desired) -> str | None:

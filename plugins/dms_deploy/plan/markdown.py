@@ -16,6 +16,8 @@ def render_markdown(plan: Plan) -> str:
 def verdict(plan: Plan) -> str:
     failed = [c.id for c in plan.checks if c.status == "fail"]
     scope = f" (teams: {', '.join(plan.teams)})" if plan.teams is not None else ""
+    if plan.environment is not None:
+        scope = f" in {plan.environment}{scope}"
     if not plan.go:
         return f"## NO-GO{scope}: {', '.join(failed)} failed"
     if plan.no_changes:

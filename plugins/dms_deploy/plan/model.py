@@ -154,6 +154,8 @@ class Plan:
     changes: tuple[TaskChange, ...] = ()
     allow_disruptive: bool = False
     teams: tuple[str, ...] | None = None
+    # The environment planned for; None without environments.json (the only environment).
+    environment: str | None = None
 
     @property
     def no_changes(self) -> bool:
@@ -170,9 +172,15 @@ class Plan:
     def digest(self) -> str:
         """What the plan would do, as a short hash: the steps with their exact template bodies,
         pauses and starts. The same configs against the same live state give the same
-        digest, so a deploy can refuse to run anything but the plan a reviewer saw."""
-        steps = json.dumps([s.to_dict() for s in self.steps], sort_keys=True)
-        return hashlib.sha256(steps.encode()).hexdigest()[:16]
+        digest, so a deploy can refuse to run anything but the plan a reviewer saw.
+
+        A named environment is part of it, so staging's reviewed digest never matches
+        production's plan; without one the digest is that of the steps alone."""
+        steps: object = [s.to_dict() for s in self.steps]
+        if self.environment is not None:
+            steps = {"environment": self.environment, "steps": steps}
+        text = json.dumps(steps, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
         return {
@@ -181,6 +189,7 @@ class Plan:
             "no_changes": self.no_changes,
             "allow_disruptive": self.allow_disruptive,
             "teams": list(self.teams) if self.teams is not None else None,
+            "environment": self.environment,
             "checks": [_check_to_dict(c) for c in self.checks],
             "steps": [s.to_dict() for s in self.steps],
             "stacks": [{"name": s.name, "team": s.team, "action": s.action} for s in self.stacks],
@@ -198,6 +207,7 @@ class Plan:
             changes=tuple(TaskChange.from_dict(c) for c in data.get("changes", ())),
             allow_disruptive=data.get("allow_disruptive", False),
             teams=tuple(teams) if teams is not None else None,
+            environment=data.get("environment"),
         )
 
 

@@ -74,6 +74,8 @@ class AwsClients:
     cloudformation: Any
     dms: Any
     s3: Any
+    # STS, for the account guard (DMS111); None where no environment asks for an account.
+    sts: Any = None
 
     @classmethod
     def from_hooks(
@@ -86,6 +88,7 @@ class AwsClients:
         from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
         from airflow.providers.amazon.aws.hooks.dms import DmsHook
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+        from airflow.providers.amazon.aws.hooks.sts import StsHook
 
         require_connection(aws_conn_id)
         kwargs = {
@@ -97,7 +100,15 @@ class AwsClients:
             cloudformation=CloudFormationHook(**kwargs).conn,
             dms=DmsHook(**kwargs).conn,
             s3=S3Hook(**kwargs).conn,
+            sts=StsHook(**kwargs).conn,
         )
+
+
+def caller_account(clients: AwsClients) -> str:
+    """The account the credentials belong to: STS GetCallerIdentity, read-only."""
+    if clients.sts is None:
+        raise AwsUnusable("no STS client to check which account the credentials belong to")
+    return str(clients.sts.get_caller_identity()["Account"])
 
 
 def ensure_reachable(

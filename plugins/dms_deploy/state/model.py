@@ -110,6 +110,10 @@ class ObservedState:
     # Export name -> the stacks that import it (ListImports), read only for the exports the
     # plan removes or changes; None when none was read.
     imports: dict[str, tuple[str, ...]] | None = None
+    # The account the credentials belong to (STS GetCallerIdentity); None when not asked.
+    account_id: str | None = None
+    # The region the clients call; None when not asked (no environment to compare with).
+    region: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)

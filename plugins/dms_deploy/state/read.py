@@ -59,10 +59,17 @@ def read_state(
     clients: AwsClients,
     teams: Iterable[str] | None = None,
     validate: bool = True,
+    account_id: str | None = None,
+    region: str | None = None,
 ) -> ObservedState:
-    """Everything the planner needs to know about AWS, for the stacks in scope."""
+    """Everything the planner needs to know about AWS, for the stacks in scope.
+
+    `account_id` is the account the credentials belong to, already asked of STS, and
+    `region` the one the clients call."""
     scope = frozenset(teams) if teams is not None else None
     observed = ObservedState(
+        account_id=account_id,
+        region=region,
         stacks=read_stacks(clients.cloudformation, _stack_filter(desired, scope)),
         exports=read_exports(clients.cloudformation),
         tasks=read_tasks(clients.dms),
