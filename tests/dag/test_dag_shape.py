@@ -86,6 +86,7 @@ def test_the_trigger_form_submits_with_its_defaults_and_empty_optional_fields() 
         "allow_disruptive": False,
         "git_sha": None,
         "plan_digest": None,
+        "environment": None,
     }
     # The schema still refuses what is not a string.
     with pytest.raises(ParamValidationError):

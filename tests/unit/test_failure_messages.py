@@ -18,7 +18,7 @@ def _validate(configs: Path, templates_dir: Path) -> str:
         task_id="validate_configs", configs_dir=str(configs), templates_dir=str(templates_dir)
     )
     with pytest.raises(AirflowFailException) as failed:
-        task.execute({})
+        task.execute({"params": {}})
     return str(failed.value)
 
 
