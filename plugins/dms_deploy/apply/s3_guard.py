@@ -37,8 +37,10 @@ deploy, the objects no newer than that are the ones that existed before: an over
 object is newer now and drops out, a removed one is missing, so the count or the digest
 differs. New objects (CDC files written since) are newer and do not count. An object
 written in the same second as the newest recorded one can make the digest differ without
-an overwrite: the proof then fails safe, naming the folder. Records are kept under
-`XCOM_BUDGET` bytes by falling back to digests for small folders too.
+an overwrite: the proof then fails safe, naming the folder. When the records of a step
+would pass `XCOM_BUDGET` bytes, small folders are recorded as digests too: a record is then
+about 150 bytes whatever the folder holds, so the XCom grows only with the number of folders
+the step touches, that is with the change.
 """
 
 from __future__ import annotations

@@ -304,11 +304,12 @@ class VerifyNoS3OverwriteOperator(_StepOperator):
                 "versions can be restored (docs/production.md). Find what wrote them before "
                 "deploying again"
             )
+        folders = len(proof.rows)
         self.log.info(
-            "%d objects unchanged, %d new, in %d folders",
+            "%d objects unchanged, %d new, in %d folder%s",
             proof.unchanged,
             proof.new,
-            len(proof.rows),
+            folders,
+            "" if folders == 1 else "s",
         )
-        checked = proof.unchanged + proof.new
-        return {"checked": checked, "new": proof.new, "folders": len(proof.rows)}
+        return {"checked": proof.unchanged + proof.new, "new": proof.new, "folders": folders}
