@@ -7,7 +7,9 @@ team of `--tasks` x `--tables` tables directly, puts `--cdc-files` objects in th
 table's folder (CDC files accumulate forever), bumps that one table, and runs `dms_deploy`.
 Prints the S3 calls of the run (from the sandbox's call log), the largest XCom of each task,
 and the wall time. Targets: <= 20 S3 calls and every S3-proof XCom <= 64 KB, whatever the
-team's size and the folder's object count.
+team's size and the folder's object count. The plan (`check_state`) and the step items
+(`step_N_stacks`) still carry the reviewed template bodies, so their XComs grow with the
+team's template; the last line says so against the same 64 KB.
 """
 
 from __future__ import annotations
