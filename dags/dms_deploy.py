@@ -100,6 +100,7 @@ STEP_TOOLTIP = (
 
 AWS_STEP = {
     "aws_conn_id": AWS_CONN_ID,
+    "pool": "dms_deploy_aws",  # bounds AWS calls across mapped steps (dms_deploy.aws_pool)
     # The DMS and CloudFormation control planes throttle: back off on the client side too.
     "botocore_config": {"retries": {"mode": "adaptive", "max_attempts": MAX_ATTEMPTS}},
     "retries": 3,

@@ -1,10 +1,11 @@
 """A real Airflow on loopback, with the local AWS sandbox: for `make up` and for our CI test.
 
 It starts the sandbox (`python -m sandbox --bootstrap`), migrates a SQLite metadata database
-in its own AIRFLOW_HOME, then runs `airflow api-server`, `scheduler`, `dag-processor` and
-`triggerer` as separate processes (LocalExecutor, the simple auth manager with one known
-user), each in its own process group with its log in AIRFLOW_HOME/logs/. `stop()` ends every
-group it started, first politely, then by force.
+in its own AIRFLOW_HOME, creates the pool of the DAG's AWS steps (`dms_deploy.aws_pool`),
+then runs `airflow api-server`, `scheduler`, `dag-processor` and `triggerer` as separate
+processes (LocalExecutor, the simple auth manager with one known user), each in its own
+process group with its log in AIRFLOW_HOME/logs/. `stop()` ends every group it started,
+first politely, then by force.
 
     python -m deploy.airflow.run_local [--port 8080] [--sandbox-port 4566] [--home .airflow]
 """
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dms_deploy.airflow_api import AirflowApi, NotFoundError
+from dms_deploy.aws_pool import AWS_POOL, pool_command
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_ID = "dms_deploy"
@@ -184,6 +186,18 @@ class LocalAirflow:
         self.log_path("db-migrate").write_text(migrate.stdout + migrate.stderr, encoding="utf-8")
         if migrate.returncode != 0:
             raise StartError(f"airflow db migrate failed; see {self.log_path('db-migrate')}")
+        # The scheduler never schedules a task whose pool is missing.
+        pool = subprocess.run(
+            [sys.executable, "-m", "airflow", *pool_command(env)],
+            cwd=self.home,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=max(deadline - time.monotonic(), 1),
+        )
+        self.log_path("pool").write_text(pool.stdout + pool.stderr, encoding="utf-8")
+        if pool.returncode != 0:
+            raise StartError(f"creating the {AWS_POOL} pool failed; see {self.log_path('pool')}")
         for component in COMPONENTS:
             # Logs are read from local files: no log server, which would listen on every
             # interface (and on fixed ports).

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from airflow.sdk.exceptions import ParamValidationError
 
+from dms_deploy.aws_pool import AWS_POOL
 from scripts.local_airflow import REPO, load_dag
 
 STEP_TASKS = [
@@ -60,6 +61,17 @@ def test_aws_steps_retry_with_exponential_backoff() -> None:
         task = dag.get_task(task_id)
         assert task.retries >= 1
         assert task.retry_exponential_backoff
+
+
+def test_every_step_that_calls_aws_takes_a_slot_of_the_aws_pool() -> None:
+    dag = load_dag()
+    aws_steps = [t for t in dag.tasks if getattr(t, "aws_conn_id", None)]
+    assert {"check_state", "step_1.deploy_stack", "step_3.verify_no_s3_overwrite"} <= {
+        t.task_id for t in aws_steps
+    }
+    assert {t.task_id: t.pool for t in aws_steps} == {t.task_id: AWS_POOL for t in aws_steps}
+    # The offline steps call no AWS API and do not wait for a slot.
+    assert dag.get_task("validate_configs").pool != AWS_POOL
 
 
 def test_params_have_a_schema_with_safe_defaults() -> None:

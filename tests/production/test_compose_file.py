@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from deploy.airflow.celery_local import SHARED_SETTINGS, URL_SCHEMES, CeleryAirflow
+from dms_deploy.aws_pool import AWS_POOL, DEFAULT_SLOTS, DESCRIPTION, SLOTS_ENV, pool_command
 
 REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_SERVICES = {
@@ -147,3 +148,18 @@ def test_the_sandbox_is_optional_and_bootstrapped(services: dict[str, Any]) -> N
     assert all(p.startswith("127.0.0.1:") for p in sandbox["ports"])
     example = (REPO / ".env.example").read_text(encoding="utf-8")
     assert "endpoint_url=http%3A%2F%2Fsandbox%3A4566" in example
+
+
+def test_compose_creates_the_aws_pool_as_the_celery_test_does(services: dict[str, Any]) -> None:
+    """Same pool name, description and slots variable (with the same default) as
+    `pool_command`, which run_local.py and so celery_local.py run after the migration."""
+    init = services["airflow-init"]["command"][-1]
+    created = f'airflow pools set {AWS_POOL} "$${{{SLOTS_ENV}}}" \\\n  "{DESCRIPTION}"'
+    assert created in init
+    for name in [*AIRFLOW_SERVICES, "airflow-init"]:
+        slots = services[name]["environment"][SLOTS_ENV]
+        assert slots == f"${{{SLOTS_ENV}:-{DEFAULT_SLOTS}}}", name
+    assert pool_command({}) == ["pools", "set", AWS_POOL, str(DEFAULT_SLOTS), DESCRIPTION]
+    assert pool_command({SLOTS_ENV: "3"})[3] == "3"
+    with pytest.raises(ValueError, match=SLOTS_ENV):
+        pool_command({SLOTS_ENV: "0"})

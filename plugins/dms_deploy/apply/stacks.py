@@ -50,6 +50,8 @@ NO_CHANGES = "didn't contain changes"
 class DeployOutcome:
     action: str  # "executed" | "unchanged" | "in progress" | "deleting" | "deleted"
     change_set: str | None = None
+    # The executed change set's resource changes, as `change_rows` lists them.
+    changes: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def expect_change(self) -> bool:
@@ -159,7 +161,7 @@ def deploy_stack(
             "a new run"
         )
     cfn.execute_change_set(StackName=stack_name, ChangeSetName=name)
-    return DeployOutcome("executed", name)
+    return DeployOutcome("executed", name, change_rows(changes))
 
 
 def wait_until_settled(cfn: Any, stack_name: str, waiting: Waiting) -> str | None:
@@ -281,6 +283,23 @@ def _all_changes(cfn: Any, stack_name: str, name: str) -> list[dict]:
         token = page.get("NextToken")
         if not token:
             return changes
+
+
+def change_rows(changes: list[dict]) -> tuple[tuple[str, str, str, str], ...]:
+    """(logical id, resource type, action, replacement) of each resource change."""
+    rows = []
+    for change in changes:
+        resource = change.get("ResourceChange", {})
+        rows.append(
+            (
+                resource.get("LogicalResourceId", "?"),
+                resource.get("ResourceType", "?"),
+                resource.get("Action", "?"),
+                # Only a Modify says whether it replaces; an Add or Remove has no value.
+                resource.get("Replacement") or "-",
+            )
+        )
+    return tuple(rows)
 
 
 def unannounced_changes(

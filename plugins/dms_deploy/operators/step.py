@@ -26,7 +26,7 @@ from dms_deploy.apply.dms_tasks import (
 from dms_deploy.apply.endpoint_tests import wait_for_connection_tests
 from dms_deploy.apply.errors import ApplyError, PreconditionFailed
 from dms_deploy.apply.full_loads import occupied_folders
-from dms_deploy.apply.s3_guard import find_overwrites, snapshot
+from dms_deploy.apply.s3_guard import prove_folders, record_folders
 from dms_deploy.apply.stacks import (
     delete_stack,
     deploy_stack,
@@ -36,9 +36,10 @@ from dms_deploy.apply.stacks import (
     parse_template,
     wait_until_settled,
 )
-from dms_deploy.apply.step_items import table_folders
+from dms_deploy.apply.step_folders import folders_to_prove
 from dms_deploy.apply.template_store import TemplateStore
 from dms_deploy.operators.links import STEP_LINKS, persist_step_links
+from dms_deploy.operators.text_table import text_table
 from dms_deploy.state.clients import RequiresConnection
 from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
@@ -74,14 +75,26 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     def stack_name(self) -> str:
         return self.item["stack"]["name"]
 
-    def folder_prefixes(self) -> list[str]:
-        """Folders the deployed and the new template write to, as S3 key prefixes."""
-        cfn = self.client(CloudFormationHook)
-        folders = table_folders(parse_template(self.item["stack"]["body"] or "{}"))
+    def proof_prefixes(self, cfn: Any) -> list[str]:
+        """The folders the step can make DMS load into or leave (see `apply.s3_guard`), as
+        S3 key prefixes: a few for a small change, whatever the stack's size."""
+        body = self.item["stack"]["body"]
+        deployed = None
         if describe_stack(cfn, self.stack_name) is not None:
-            deployed = cfn.get_template(StackName=self.stack_name, TemplateStage="Original")
-            folders |= table_folders(parse_template(deployed["TemplateBody"]))
-        return [self.prefix(f) for f in sorted(folders)]
+            got = cfn.get_template(StackName=self.stack_name, TemplateStage="Original")
+            deployed = parse_template(got["TemplateBody"])
+        starting = [t for t in self.item["resume"] if t not in self.item["keep_stopped"]]
+        live = describe_tasks(self.hook.conn, starting) if starting else {}
+        folders = folders_to_prove(
+            parse_template(body) if body else None,
+            deployed,
+            start=self.item.get("start", {}),
+            announced=self.item.get("announced", []),
+            # A task that never ran full-loads every table when it starts.
+            first_runs=[t for t in starting if not live.get(t, {}).get("ReplicationTaskStartDate")],
+            fresh=self.item.get("fresh_folders", []),
+        )
+        return [self.prefix(f) for f in folders]
 
     def prefix(self, folder: str) -> str:
         return f"{self.item['s3']['bucket_folder']}/data/{folder}/"
@@ -140,9 +153,13 @@ class PauseTasksOperator(_StepOperator):
 
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
-        prefixes = self.folder_prefixes()
-        before = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
-        self.log.info("recorded %d objects in %d table folders", len(before), len(prefixes))
+        prefixes = self.proof_prefixes(cfn)
+        before = record_folders(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
+        self.log.info(
+            "recorded %d objects in the %d table folders this step loads into or leaves",
+            sum(r["count"] for r in before.values()),
+            len(before),
+        )
         body = self.item["stack"]["body"]
         deployed = False
         if body is not None and is_deployed(cfn, self.stack_name, body):
@@ -169,8 +186,7 @@ class PauseTasksOperator(_StepOperator):
             self.log.info("stopped: %s", ", ".join(stopped) or "none")
         return {
             "stopped": stopped,
-            "prefixes": prefixes,
-            "snapshot": before,
+            "records": before,
             # A rerun after the deploy: new folders may hold this step's own full loads.
             "deployed_already": deployed,
         }
@@ -208,6 +224,9 @@ class DeployStackOperator(_StepOperator):
         except ApplyError as error:
             raise AirflowFailException(str(error)) from error
         self.log.info("%s: %s %s", self.stack_name, outcome.action, outcome.change_set or "")
+        if outcome.changes:
+            headers = ("logical id", "type", "action", "replacement")
+            self.log.info("changes:\n%s", text_table(headers, outcome.changes))
         return {
             "stack": self.stack_name,
             "action": outcome.action,
@@ -283,19 +302,27 @@ class VerifyNoS3OverwriteOperator(_StepOperator):
         fresh = [self.prefix(f) for f in self.item.get("fresh_folders", [])]
         if before.get("deployed_already"):
             fresh = []  # they were checked empty before this step's first start
-        prefixes = sorted({*before.get("prefixes", []), *fresh})
-        after = snapshot(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
-        problems = find_overwrites(before.get("snapshot", {}), after, fresh)
-        if problems:
+        proof = prove_folders(
+            self.client(S3Hook), self.item["s3"]["bucket"], before.get("records", {}), fresh
+        )
+        self.log.info(
+            "S3 proof, per table folder:\n%s",
+            text_table(("folder", "unchanged", "new"), proof.rows) if proof.rows else "(none)",
+        )
+        if proof.problems:
             raise AirflowFailException(
                 "S3 objects were overwritten: "
-                + "; ".join(problems)
+                + "; ".join(proof.problems)
                 + ". Nothing was stopped for this; with bucket versioning the previous "
                 "versions can be restored (docs/production.md). Find what wrote them before "
                 "deploying again"
             )
-        new = len(set(after) - set(before.get("snapshot", {})))
+        folders = len(proof.rows)
         self.log.info(
-            "%d objects unchanged, %d new, in %d folders", len(after) - new, new, len(prefixes)
+            "%d objects unchanged, %d new, in %d folder%s",
+            proof.unchanged,
+            proof.new,
+            folders,
+            "" if folders == 1 else "s",
         )
-        return {"checked": len(after), "new": new}
+        return {"checked": proof.unchanged + proof.new, "new": proof.new, "folders": folders}
