@@ -18,6 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.dms_tasks import (
     MissingTasks,
+    PauseUndone,
     Waiting,
     describe_tasks,
     pause_tasks,
@@ -181,8 +182,13 @@ class PauseTasksOperator(_StepOperator):
                 raise AirflowFailException(
                     f"{error}; when that is over, clear pause_tasks to run the step"
                 ) from error
-            except ApplyError as error:
+            except PauseUndone as error:  # its message already says what to do
                 raise AirflowFailException(str(error)) from error
+            except ApplyError as error:
+                raise AirflowFailException(
+                    f"{error}; nothing was stopped or deployed: fix the cause, then clear "
+                    "pause_tasks"
+                ) from error
             self.log.info("stopped: %s", ", ".join(stopped) or "none")
         return {
             "stopped": stopped,
