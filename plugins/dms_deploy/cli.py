@@ -7,11 +7,11 @@ import os
 import sys
 from types import ModuleType
 
-from dms_deploy.commands import plan, render, sandbox, trigger, validate
+from dms_deploy.commands import history, plan, render, sandbox, trigger, validate
 from dms_deploy.commands.common import EXIT_UNUSABLE
 
 # One line per subcommand.
-COMMANDS: tuple[ModuleType, ...] = (validate, render, plan, sandbox, trigger)
+COMMANDS: tuple[ModuleType, ...] = (validate, render, plan, sandbox, trigger, history)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -161,13 +161,10 @@ def split_plan(
 
 
 def _teams(plan: Mapping[str, Any] | None, selected: Any) -> list[str]:
-    """The teams a run concerns: those its plan touches, else those it was asked for."""
+    """The teams a run concerns: those its plan's steps touch (a stack deployed or a task
+    paused), else, without a plan, those it was asked for."""
     if plan:
-        teams = {s.get("team") for s in plan.get("stacks", [])}
-        teams |= {c.get("team") for c in plan.get("changes", [])}
-        for step in plan.get("steps", []):
-            teams |= set(step.get("teams", []))
-        return sorted(t for t in teams if t)
+        return sorted({t for step in plan.get("steps", []) for t in step.get("teams", []) if t})
     if isinstance(selected, str):
         selected = [part.strip() for part in selected.split(",")]
     return sorted(t for t in selected or () if t and t != "all")
