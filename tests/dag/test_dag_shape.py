@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+from dms_deploy.audit.record import deciding_task_ids
 from scripts.local_airflow import REPO, load_dag
 
 STEP_TASKS = [
@@ -48,6 +49,8 @@ def test_the_ledger_task_runs_last_whatever_happened() -> None:
     others = {t.task_id for t in dag.tasks if t.task_id != "record_run" and not t.is_setup}
     assert record.upstream_task_ids == others
     assert [t.task_id for t in dag.leaves] == ["record_run"]
+    # In its place it ends as the deploy's own last step ends.
+    assert deciding_task_ids(dag.tasks, leave_out="record_run") == {"step_3.verify_no_s3_overwrite"}
 
 
 def test_pause_and_resume_are_setup_and_teardown() -> None:
