@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"dmsctl history: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     try:
-        records = list_records(_s3(args.aws_conn_id), location, args.run_id, args.since)
+        # Airflow's logging prints to stdout, which must carry the table alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            records = list_records(_s3(args.aws_conn_id), location, args.run_id, args.since)
     except AwsUnusable as exc:
         print(f"dmsctl history: cannot use AWS: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
