@@ -53,7 +53,7 @@ def test_a_deploy_records_trigger_plan_steps_pauses_and_proof(deployed, configs,
     assert record["final_state"] == "success"
     assert record["attempt"] == 1
     assert record["trigger"]["git_sha"] == "0123abc"
-    assert record["trigger"]["run_type"]
+    assert record["trigger"]["run_type"] == "manual"
     assert record["plan_digest"] == plan_of(result)["digest"]
     assert record["plan"]["digest"] == record["plan_digest"]
     assert record["approved_by"] is None
@@ -81,7 +81,9 @@ def test_a_deploy_records_trigger_plan_steps_pauses_and_proof(deployed, configs,
     assert f"## {result.run_id} (attempt 1): success" in out
     assert f"| dms-food | {proof['unchanged']} | {proof['new']} |" in out
     assert "- git sha: 0123abc" in out
-    assert f"| {RECIPES} | " in out
+    assert f"| {RECIPES} | resume-processing |" in out
+    assert "| step_1[0] | dms-food | update | success |" in out
+    assert "| step_2 | - | - | skipped |" in out
 
 
 def test_a_failed_deploy_fails_the_run_and_a_rerun_adds_attempt_2(deployed, configs, capsys):

@@ -54,7 +54,7 @@ def record_markdown(record: Mapping[str, Any]) -> str:
         "Steps",
         ("step", "stack", "action", "outcome"),
         [
-            (f"{s['step']}[{s['map_index']}]", s.get("stack"), s.get("action"), s["outcome"])
+            (_instance(s), s.get("stack"), s.get("action"), s["outcome"])
             for s in record.get("steps", [])
         ],
     )
@@ -73,6 +73,12 @@ def record_markdown(record: Mapping[str, Any]) -> str:
         [(p.get("stack"), p["unchanged"], p["new"]) for p in record.get("s3_proof", [])],
     )
     return "\n".join(lines) + "\n"
+
+
+def _instance(step: Mapping[str, Any]) -> str:
+    # A step the plan did not need was never mapped: it has no instance number.
+    index = step.get("map_index", -1)
+    return step["step"] if index < 0 else f"{step['step']}[{index}]"
 
 
 def _section(title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[str]:

@@ -60,7 +60,8 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
             run_id=ti.run_id,
             attempt=ti.try_number,
             dag_id=ti.dag_id,
-            run_type=str(dag_run.run_type) if dag_run.run_type else None,
+            # The enum's value ("manual"), as the UI and the REST API name it.
+            run_type=getattr(dag_run.run_type, "value", dag_run.run_type),
             triggering_user=getattr(dag_run, "triggering_user_name", None),
             params=dict(context["params"]),
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
