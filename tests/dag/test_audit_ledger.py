@@ -141,6 +141,21 @@ def test_a_run_stopped_by_a_config_error_is_recorded_without_a_plan(account, con
     assert record["plan"] is None and record["plan_digest"] is None
 
 
+def test_a_refused_plan_is_recorded_with_the_plan_it_refused(deployed, configs):
+    add_table(configs, "food", "recipes", REVIEWS)
+    refused = trigger({"plan_digest": "0000000000000000"})
+    assert refused.state == "failed"
+    assert refused.state_of("check_state") == ["failed"]
+    record = only_record(refused.run_id)
+    assert record["final_state"] == "failed"
+    assert record["failed_tasks"] == ["check_state"]
+    assert record["params"]["plan_digest"] == "0000000000000000"
+    assert record["plan_digest"] not in (None, "0000000000000000")
+    assert record["plan"]["digest"] == record["plan_digest"]
+    assert record["teams"] == ["food"]
+    assert record["pause_windows"] == []
+
+
 def test_an_existing_record_is_never_overwritten(account):
     location = Location(BUCKET, "dms")
     s3 = boto3.client("s3")

@@ -20,6 +20,9 @@ from dms_deploy.plan.model import Plan
 from dms_deploy.planning import plan_against_aws
 from dms_deploy.state.clients import AwsClients, RequiresConnection
 
+# The XCom key of the plan that check_state refused (no-go, or not the reviewed digest).
+REFUSED_KEY = "refused_plan"
+
 
 def selected_teams(value: Any) -> frozenset[str] | None:
     """The `teams` param: "all" (or empty) means every team; else a list or "a,b"."""
@@ -65,21 +68,25 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             raise AirflowFailException(f"cannot read the configs: {outcome.unreadable}")
         self.log.info("git sha: %s", params.get("git_sha") or "(not given)")
         self.log.info("plan:\n%s", render_markdown(plan))
-        if not plan.go:
-            failed = [c.id for c in plan.checks if c.status == "fail"]
-            raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
-        reviewed = params.get("plan_digest")
-        if reviewed and reviewed != plan.digest:
-            raise AirflowFailException(
-                f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
-                "live state changed since the review; nothing was changed, review the new plan"
-            )
-        return {
+        checked = {
             # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
             "plan": json.loads(json.dumps(plan.to_dict())),
             "dry_run": bool(params.get("dry_run")),
             "s3": outcome.s3,
         }
+        reviewed = params.get("plan_digest")
+        if not plan.go or (reviewed and reviewed != plan.digest):
+            # The audit ledger records the plan a run refused, too.
+            context["ti"].xcom_push(key=REFUSED_KEY, value=checked)
+        if not plan.go:
+            failed = [c.id for c in plan.checks if c.status == "fail"]
+            raise AirflowFailException(f"no-go: {', '.join(failed)} failed (see the plan above)")
+        if reviewed and reviewed != plan.digest:
+            raise AirflowFailException(
+                f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
+                "live state changed since the review; nothing was changed, review the new plan"
+            )
+        return checked
 
 
 class SelectStepOperator(BaseOperator):

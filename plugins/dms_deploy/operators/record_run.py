@@ -25,6 +25,7 @@ from dms_deploy.audit.record import (
     build_record,
     deciding_task_ids,
 )
+from dms_deploy.operators.plan_step import REFUSED_KEY
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.state.clients import RequiresConnection
 
@@ -54,7 +55,9 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
             for c in ti.get_task_breadcrumbs(dag_id=ti.dag_id, run_id=ti.run_id)
             if c["task_id"] != self.task_id
         ]
-        checked = ti.xcom_pull(task_ids=CHECK_TASK)
+        checked = ti.xcom_pull(task_ids=CHECK_TASK) or ti.xcom_pull(
+            task_ids=CHECK_TASK, key=REFUSED_KEY
+        )
         dag_run = context["dag_run"]
         facts = RunFacts(
             run_id=ti.run_id,
