@@ -13,6 +13,7 @@ from airflow.sdk import DAG, Param, task_group
 
 from dms_deploy.operators.offline import RenderTemplatesOperator, ValidateConfigsOperator
 from dms_deploy.operators.plan_step import CheckStateOperator, SelectStepOperator
+from dms_deploy.operators.record_run import RecordRunOperator
 from dms_deploy.operators.step import (
     DeployStackOperator,
     PauseTasksOperator,
@@ -217,3 +218,14 @@ with DAG(
         ).expand(item=stacks.output)
         previous >> stacks >> group
         previous = group
+
+    # Last, whatever happened: the run's record in the audit ledger. As the only leaf it
+    # ends as the deploy ended, so the run's state is unchanged (see RecordRunOperator).
+    record = RecordRunOperator(
+        task_id="record_run",
+        aws_conn_id=AWS_CONN_ID,
+        botocore_config=AWS_STEP["botocore_config"],
+    )
+    # Directly after every task but the setups, which must be followed by all_success:
+    # each setup is followed by its step's other tasks.
+    [task for task in dag.tasks if task is not record and not task.is_setup] >> record

@@ -7,11 +7,11 @@ import os
 import sys
 from types import ModuleType
 
-from dms_deploy.commands import drift, plan, render, sandbox, trigger, validate
+from dms_deploy.commands import drift, history, plan, render, sandbox, trigger, validate
 from dms_deploy.commands.common import EXIT_UNUSABLE
 
 # One line per subcommand.
-COMMANDS: tuple[ModuleType, ...] = (validate, render, plan, drift, sandbox, trigger)
+COMMANDS: tuple[ModuleType, ...] = (validate, render, plan, drift, sandbox, trigger, history)
 
 
 def build_parser() -> argparse.ArgumentParser:

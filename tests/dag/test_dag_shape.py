@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from airflow.sdk.exceptions import ParamValidationError
 
+from dms_deploy.audit.record import deciding_task_ids
 from dms_deploy.aws_pool import AWS_POOL
 from scripts.local_airflow import REPO, load_dag
 
@@ -42,6 +43,20 @@ def test_task_ids_are_the_step_names_inside_one_group_per_step() -> None:
             assert f"{step}.{name}" in ids
     assert dag.get_task("check_state").upstream_task_ids == {"render_templates"}
     assert dag.get_task("render_templates").upstream_task_ids == {"validate_configs"}
+    assert "record_run" in ids
+
+
+def test_the_ledger_task_runs_last_whatever_happened() -> None:
+    """`record_run` follows every task but the setups (which precede their step's other
+    tasks), so it runs after all of them, and it is the run's only leaf."""
+    dag = load_dag()
+    record = dag.get_task("record_run")
+    assert record.trigger_rule == "all_done"
+    others = {t.task_id for t in dag.tasks if t.task_id != "record_run" and not t.is_setup}
+    assert record.upstream_task_ids == others
+    assert [t.task_id for t in dag.leaves] == ["record_run"]
+    # In its place it ends as the deploy's own last step ends.
+    assert deciding_task_ids(dag.tasks, leave_out="record_run") == {"step_3.verify_no_s3_overwrite"}
 
 
 def test_pause_and_resume_are_setup_and_teardown() -> None:

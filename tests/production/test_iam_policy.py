@@ -134,18 +134,36 @@ def test_no_wildcard_action_and_no_s3_delete(name: str) -> None:
         assert service != "s3" or not verb.startswith("Delete"), action
 
 
-def test_s3_objects_are_reached_only_in_the_template_folder(deployer: list[dict]) -> None:
-    """Templates too large to send inline go to `<folder>/cloudformation/`; the deployer
-    may read and write objects there only, never under `<folder>/data/` where DMS writes."""
+def test_s3_objects_are_reached_only_in_the_template_and_ledger_folders(
+    deployer: list[dict],
+) -> None:
+    """Templates too large to send inline go to `<folder>/cloudformation/`, run records to
+    `<folder>/deployments/`; the deployer reaches objects there only, never under
+    `<folder>/data/` where DMS writes."""
     base = json.loads((REPO / "dms_configs" / "base.json").read_text(encoding="utf-8"))
-    folder = f"arn:aws:s3:::{base['bucket']}/{base['bucket_folder']}/cloudformation/*"
+    folder = f"arn:aws:s3:::{base['bucket']}/{base['bucket_folder']}"
     object_level = [
         s for s in deployer if any(a.startswith("s3:") and "Bucket" not in a for a in actions([s]))
     ]
-    assert object_level
+    allowed = {
+        f"{folder}/cloudformation/*": [{"s3:GetObject", "s3:PutObject"}],
+        f"{folder}/deployments/*": [{"s3:GetObject"}, {"s3:PutObject"}],
+    }
+    assert {s["Resource"] for s in object_level} == set(allowed)
     for statement in object_level:
-        assert actions([statement]) == {"s3:GetObject", "s3:PutObject"}, statement["Sid"]
-        assert statement["Resource"] == folder, statement["Sid"]
+        assert actions([statement]) in allowed[statement["Resource"]], statement["Sid"]
+
+
+def test_records_are_only_added_never_overwritten(deployer: list[dict]) -> None:
+    """Under `deployments/` a put must carry If-None-Match, which S3 refuses with 412 when
+    the key exists (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html).
+    """
+    base = json.loads((REPO / "dms_configs" / "base.json").read_text(encoding="utf-8"))
+    ledger = f"arn:aws:s3:::{base['bucket']}/{base['bucket_folder']}/deployments/*"
+    writes = [s for s in deployer if s["Resource"] == ledger and "s3:PutObject" in actions([s])]
+    assert writes
+    for statement in writes:
+        assert statement["Condition"] == {"Null": {"s3:if-none-match": "false"}}, statement
 
 
 def test_the_dms_roles_can_be_passed_to_dms_only(deployer: list[dict]) -> None:

@@ -194,3 +194,17 @@ def test_cloudformation_list_exports_and_import_value(sandbox) -> None:
     cfn.get_waiter("stack_create_complete").wait(StackName="importer", WaiterConfig=WAIT)
     assert "q1-2" in {u.rsplit("/", 1)[-1] for u in client("sqs").list_queues()["QueueUrls"]}
     assert cfn.list_imports(ExportName="q-n")["Imports"] == ["importer"]
+
+
+def test_a_conditional_put_never_overwrites_an_existing_object(sandbox) -> None:
+    """moto's own behaviour, as AWS documents it: `If-None-Match: *` on an existing key is
+    refused with 412 PreconditionFailed and the object stays as it was
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket="ledger")
+    s3.put_object(Bucket="ledger", Key="a.json", Body=b"first", IfNoneMatch="*")
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket="ledger", Key="a.json", Body=b"second", IfNoneMatch="*")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    assert raised.value.response["Error"]["Code"] == "PreconditionFailed"
+    assert s3.get_object(Bucket="ledger", Key="a.json")["Body"].read() == b"first"

@@ -23,6 +23,9 @@ from dms_deploy.plan.model import Plan
 from dms_deploy.planning import plan_against_aws
 from dms_deploy.state.clients import AwsClients, RequiresConnection
 
+# The XCom key of the plan that check_state refused (no-go, or not the reviewed digest).
+REFUSED_KEY = "refused_plan"
+
 
 def selected_teams(value: Any) -> frozenset[str] | None:
     """The `teams` param: "all" (or empty) means every team; else a list or "a,b"."""
@@ -97,6 +100,16 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             )
         dry_run = bool(params.get("dry_run"))
         self.log.info("%s", plan_log(plan, dry_run=dry_run, git_sha=params.get("git_sha")))
+        checked = {
+            # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
+            "plan": json.loads(json.dumps(plan.to_dict())),
+            "dry_run": dry_run,
+            "s3": outcome.s3,
+        }
+        reviewed = params.get("plan_digest")
+        if not plan.go or (reviewed and reviewed != plan.digest):
+            # The audit ledger records the plan a run refused, too.
+            context["ti"].xcom_push(key=REFUSED_KEY, value=checked)
         if not plan.go:
             failed = [c.id for c in plan.checks if c.status == "fail"]
             raise AirflowFailException(
@@ -105,19 +118,13 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
                 "clear this task; a replacement or deletion the plan shows needs a new run "
                 "with allow_disruptive"
             )
-        reviewed = params.get("plan_digest")
         if reviewed and reviewed != plan.digest:
             raise AirflowFailException(
                 f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
                 "live state changed since the review; nothing was changed. Review the new "
                 "plan (`dmsctl plan`), then trigger a new run with its digest"
             )
-        return {
-            # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
-            "plan": json.loads(json.dumps(plan.to_dict())),
-            "dry_run": dry_run,
-            "s3": outcome.s3,
-        }
+        return checked
 
 
 class SelectStepOperator(BaseOperator):

@@ -1,0 +1,132 @@
+"""`record_run`: the last task of a run, which adds the run's record to the audit ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dms_deploy.audit.ledger import (
+    LedgerUnusable,
+    Location,
+    RecordExists,
+    ledger_location,
+    write_record,
+)
+from dms_deploy.audit.record import (
+    FAILED,
+    RunFacts,
+    StackFacts,
+    TaskState,
+    build_record,
+    deciding_task_ids,
+)
+from dms_deploy.operators.plan_step import REFUSED_KEY
+from dms_deploy.paths import resolve_dirs
+from dms_deploy.state.clients import RequiresConnection
+
+CHECK_TASK = "check_state"
+
+
+class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
+    """Writes the run's record whatever happened, then ends as the deploy ended.
+
+    It runs after every other task (`all_done`), so it is the run's only leaf and Airflow
+    decides the run's state by it alone: it fails when the deploy failed by Airflow's own
+    rule (`deciding_task_ids`), so a failed deploy still fails the run. A ledger write that
+    fails also fails it, saying how the deploy itself ended.
+    """
+
+    aws_hook_class = S3Hook
+
+    def __init__(self, *, configs_dir: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("trigger_rule", "all_done")
+        super().__init__(**kwargs)
+        self.configs_dir = configs_dir
+
+    def execute(self, context: Any) -> dict[str, str]:
+        ti = context["ti"]
+        tasks = [
+            TaskState(c["task_id"], c["map_index"], c["state"])
+            for c in ti.get_task_breadcrumbs(dag_id=ti.dag_id, run_id=ti.run_id)
+            if c["task_id"] != self.task_id
+        ]
+        checked = ti.xcom_pull(task_ids=CHECK_TASK) or ti.xcom_pull(
+            task_ids=CHECK_TASK, key=REFUSED_KEY
+        )
+        dag_run = context["dag_run"]
+        facts = RunFacts(
+            run_id=ti.run_id,
+            attempt=ti.try_number,
+            dag_id=ti.dag_id,
+            # The enum's value ("manual"), as the UI and the REST API name it.
+            run_type=getattr(dag_run.run_type, "value", dag_run.run_type),
+            triggering_user=getattr(dag_run, "triggering_user_name", None),
+            params=dict(context["params"]),
+            recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            tasks=tasks,
+            deciding=deciding_task_ids(self.dag.tasks, leave_out=self.task_id),
+            checked=checked,
+            stacks=self._stack_facts(ti, tasks),
+        )
+        record = build_record(facts)
+        outcome = _outcome_line(record)
+        try:
+            location = self._location(checked)
+            key = write_record(self.hook.conn, location, record)
+        except (LedgerUnusable, RecordExists, BotoCoreError, ClientError) as error:
+            raise AirflowFailException(
+                f"the run's audit record was not written: {error}. {outcome}. Fix the cause "
+                "(the deployer's IAM policy allows PutObject under <folder>/deployments/ with "
+                "If-None-Match only), then clear record_run to write it"
+            ) from error
+        self.log.info("recorded: %s", location.url(key))
+        if record["final_state"] == FAILED:
+            raise AirflowFailException(f"{outcome}; recorded in {location.url(key)}")
+        return {"record": location.url(key)}
+
+    def _location(self, checked: dict | None) -> Location:
+        s3 = (checked or {}).get("s3") or {}
+        if s3.get("bucket"):
+            return Location(s3["bucket"], s3["bucket_folder"])
+        # The run failed before check_state told where the data lake is.
+        return ledger_location(resolve_dirs(self.configs_dir, None)[0])
+
+    @staticmethod
+    def _stack_facts(ti: Any, tasks: list[TaskState]) -> dict[tuple[str, int], StackFacts]:
+        """What each mapped step instance returned: stack, stopped, started, S3 proof."""
+        done = {(t.task_id, t.map_index) for t in tasks if t.state == "success"}
+
+        def pulled(group: str, name: str, index: int) -> Any:
+            task_id = f"{group}.{name}"
+            if (task_id, index) not in done:
+                return None
+            return ti.xcom_pull(task_ids=task_id, map_indexes=index)
+
+        facts = {}
+        groups = {(t.task_id.split(".")[0], t.map_index) for t in tasks if "." in t.task_id}
+        for group, index in sorted(groups):
+            if index < 0:
+                continue
+            items = ti.xcom_pull(task_ids=f"{group}_stacks") or []
+            item = items[index] if index < len(items) else {}
+            pause = pulled(group, "pause_tasks", index) or {}
+            facts[(group, index)] = StackFacts(
+                stack=(item.get("stack") or {}).get("name"),
+                action=(item.get("stack") or {}).get("action"),
+                stopped=pause.get("stopped"),
+                started=pulled(group, "resume_tasks", index),
+                proof=pulled(group, "verify_no_s3_overwrite", index),
+            )
+        return facts
+
+
+def _outcome_line(record: dict) -> str:
+    if record["final_state"] == FAILED:
+        failed = ", ".join(record["failed_tasks"]) or "a step"
+        return f"the deploy failed at {failed}: its log says what to do next"
+    return "the deploy itself succeeded"
