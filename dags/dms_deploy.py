@@ -225,6 +225,7 @@ with DAG(
         task_id="record_run",
         aws_conn_id=AWS_CONN_ID,
         botocore_config=AWS_STEP["botocore_config"],
+        pool=AWS_STEP["pool"],
     )
     # Directly after every task but the setups, which must be followed by all_success:
     # each setup is followed by its step's other tasks.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,28 @@ from sandbox.client import SandboxClient  # noqa: E402
 from sandbox.launch import running_sandbox  # noqa: E402
 
 TEST_TIME_SCALE = 0.02
+
+
+class _CurrentStdout:
+    """Writes to whatever `sys.stdout` is now (a test's capsys or capfd, or pytest's own)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@pytest.fixture(autouse=True)
+def _airflow_logs_follow_capture() -> None:
+    """Airflow configures its root log handler once per process, on the stream of that
+    moment: in a test using capsys, a stream closed when that test ends, so every later
+    log line in the process would fail with a logging traceback."""
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler and not isinstance(
+            handler.stream, _CurrentStdout
+        ):
+            handler.stream = _CurrentStdout()  # not setStream: it flushes the closed one
 
 
 @pytest.fixture(scope="session")

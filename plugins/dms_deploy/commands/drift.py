@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dms_deploy.commands.aws import aws_clients, aws_reason
 from dms_deploy.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -17,7 +18,6 @@ from dms_deploy.commands.common import (
     add_input_arguments,
     input_dirs,
 )
-from dms_deploy.commands.plan import _clients, _reason
 from dms_deploy.state.clients import AwsUnusable
 from dms_deploy.watch.clients import cloudwatch_client
 from dms_deploy.watch.live import DEFAULT_LATENCY_SECONDS, WatchSettings, watch_against_aws
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             report = watch_against_aws(
                 configs_dir,
                 templates_dir,
-                lambda: _clients(args.aws_conn_id),
+                lambda: aws_clients(args.aws_conn_id, configs_dir),
                 lambda: cloudwatch_client(aws_conn_id=args.aws_conn_id),
                 WatchSettings(latency_seconds=args.latency_seconds),
             )
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dmsctl drift: cannot use AWS: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except (BotoCoreError, ClientError) as exc:
-        print(f"dmsctl drift: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
+        print(f"dmsctl drift: cannot read AWS state: {aws_reason(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE
     if report.unreadable:
         print(f"dmsctl drift: {report.unreadable}", file=sys.stderr)

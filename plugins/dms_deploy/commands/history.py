@@ -12,8 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dms_deploy.audit.ledger import LedgerUnusable, Location, ledger_location, list_records
 from dms_deploy.audit.markdown import record_markdown, records_table
+from dms_deploy.commands.aws import aws_reason
 from dms_deploy.commands.common import EXIT_FAIL, EXIT_OK, EXIT_UNUSABLE, add_input_arguments
-from dms_deploy.commands.plan import _reason
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.state.clients import AwsUnusable, ensure_reachable, retry_config
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dmsctl history: cannot use AWS: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except (BotoCoreError, ClientError) as exc:
-        print(f"dmsctl history: cannot read {location.url()}: {_reason(exc)}", file=sys.stderr)
+        print(f"dmsctl history: cannot read {location.url()}: {aws_reason(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE
     except ValueError as exc:  # an object under deployments/ that is not a record's JSON
         print(f"dmsctl history: a record in {location.url()} is not JSON: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dms_deploy.commands.aws import aws_clients, aws_reason
 from dms_deploy.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -19,10 +20,9 @@ from dms_deploy.commands.common import (
     add_input_arguments,
     input_dirs,
 )
-from dms_deploy.config.load import environment_connection
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.planning import plan_against_aws
-from dms_deploy.state.clients import AwsClients, AwsUnusable, ensure_reachable
+from dms_deploy.state.clients import AwsUnusable
 
 NAME = "plan"
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             outcome = plan_against_aws(
                 configs_dir,
                 templates_dir,
-                lambda: _clients(args.aws_conn_id, configs_dir, args.env),
+                lambda: aws_clients(args.aws_conn_id, configs_dir, args.env),
                 teams=teams,
                 allow_disruptive=args.allow_disruptive,
                 environment=args.env,
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dmsctl plan: cannot use AWS: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except (BotoCoreError, ClientError) as exc:
-        print(f"dmsctl plan: cannot read AWS state: {_reason(exc)}", file=sys.stderr)
+        print(f"dmsctl plan: cannot read AWS state: {aws_reason(exc)}", file=sys.stderr)
         return EXIT_UNUSABLE
     plan = outcome.plan
     if plan is None:
@@ -106,17 +106,3 @@ def _teams(value: str | None) -> set[str] | None:
     if value is None:
         return None
     return {t.strip() for t in value.split(",") if t.strip()}
-
-
-def _clients(aws_conn_id: str | None, configs_dir: Path, env: str | None) -> AwsClients:
-    env_conn_id, region = environment_connection(configs_dir, env)
-    aws_conn_id = aws_conn_id or env_conn_id
-    ensure_reachable(aws_conn_id, region)
-    return AwsClients.from_hooks(aws_conn_id=aws_conn_id, region_name=region)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'error')}: {error.get('Message', exc)}"
-    return str(exc)
