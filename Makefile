@@ -49,6 +49,7 @@ up: setup
 bench: setup
 	$(BIN)/python bench/offline_scale.py
 	$(BIN)/python bench/plan_scale.py
+	$(BIN)/python bench/dag_import.py
 	$(BIN)/python bench/deploy_scale.py
 	$(BIN)/python bench/fidelity.py
 

@@ -165,9 +165,10 @@ def test_the_dag_doc_tells_an_operator_how_to_clear_and_where_the_plan_is() -> N
     assert "with Downstream" not in doc
 
 
-def test_import_reads_no_config_makes_no_aws_call_and_is_fast(tmp_path) -> None:
-    """Imports the DAG file in a fresh interpreter where every config read and every AWS
-    call would raise, and reports how long the import of the DAG file itself took."""
+def test_import_reads_no_config_and_makes_no_aws_call(tmp_path) -> None:
+    """Imports the DAG file in a fresh interpreter where every config read is recorded and
+    every AWS call would raise. (Its import time is a figure, not an assert: it is printed
+    by `bench/dag_import.py`.)"""
     probe = textwrap.dedent(
         f"""
         import builtins, json, time, importlib.util
@@ -198,4 +199,3 @@ def test_import_reads_no_config_makes_no_aws_call_and_is_fast(tmp_path) -> None:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     configs = [p for p in result["opened"] if "configs" in p or p.endswith(".json")]
     assert configs == []
-    assert result["seconds"] < 1.0, result

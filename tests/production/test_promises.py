@@ -46,7 +46,7 @@ def test_each_broken_promise_is_reported(sandbox: SandboxClient, tmp_path: Path)
     recorded = {
         **before,
         changed: ['"0"', before[changed][1]],
-        "dms/data/gone/LOAD1.csv": ["x", "y"],
+        "dms/data/gone/LOAD1.csv": ["x", "2024-01-01T00:00:00+00:00"],
     }
     problems = broken_promises(dms, s3, configs, recorded)
     assert any(changed in p and "overwritten" in p for p in problems), problems

@@ -130,7 +130,9 @@ def test_deploy_fail_clear_and_rerun_through_the_rest_api(airflow: LocalAirflow)
     first = dmsctl_trigger(airflow, "--git-sha", "first")
     assert first.returncode == 0, explain(first, airflow)
     assert "plan: GO" in first.stdout
-    assert re.search(r"^step_1\.deploy_stack\[0\]( \(\S+\))? success$", first.stdout, re.M)
+    assert re.search(
+        r"^step_1\.deploy_stack\[0\] \(dms-[a-z0-9-]+ \([a-z]+\)\) success$", first.stdout, re.M
+    )
     assert "succeeded" in first.stdout
     stacks = aws(airflow, "cloudformation").describe_stacks()["Stacks"]
     assert {"dms-base", FAILED_STACK} <= {s["StackName"] for s in stacks}
@@ -148,7 +150,9 @@ def test_deploy_fail_clear_and_rerun_through_the_rest_api(airflow: LocalAirflow)
     )
     assert INJECTED_REASON in failed.stdout, explain(failed, airflow)
     # The teardown still resumed what the step paused.
-    assert re.search(r"^step_1\.resume_tasks\[\d+\]( \(\S+\))? success$", failed.stdout, re.M)
+    assert re.search(
+        r"^step_1\.resume_tasks\[\d+\] \(dms-[a-z0-9-]+ \([a-z]+\)\) success$", failed.stdout, re.M
+    )
     run_id = run_id_of(failed)
 
     # 3. The fault is gone: clear the failed step and its downstream, and rerun it.

@@ -25,6 +25,7 @@ from dms_deploy.audit.record import (
     build_record,
     deciding_task_ids,
 )
+from dms_deploy.config.environments import ENVIRONMENTS_FILE
 from dms_deploy.operators.plan_step import REFUSED_KEY
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.state.clients import RequiresConnection
@@ -75,6 +76,15 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
         )
         record = build_record(facts)
         outcome = _outcome_line(record)
+        unconfirmed = self._account_unconfirmed(checked, facts.params)
+        if unconfirmed:
+            # The account guard's promise: no call that changes anything in an account
+            # that is not the environment's, the ledger's own write included.
+            message = f"{outcome}; not recorded: {unconfirmed}"
+            if record["final_state"] == FAILED:
+                raise AirflowFailException(message)
+            self.log.warning("%s", message)
+            return {"record": ""}
         try:
             location = self._location(checked)
             key = write_record(self.hook.conn, location, record)
@@ -88,6 +98,19 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
         if record["final_state"] == FAILED:
             raise AirflowFailException(f"{outcome}; recorded in {location.url(key)}")
         return {"record": location.url(key)}
+
+    def _account_unconfirmed(self, checked: dict | None, params: dict) -> str | None:
+        """Why these credentials may not belong to the environment's account, or None."""
+        plan = (checked or {}).get("plan")
+        if plan is not None:
+            guard = next((c for c in plan.get("checks", []) if c.get("id") == "DMS111"), {})
+            if guard.get("status") == "fail":
+                return "the credentials belong to another account than the environment's (DMS111)"
+            return None
+        configs_dir = resolve_dirs(self.configs_dir, None)[0]
+        if params.get("environment") or (configs_dir / ENVIRONMENTS_FILE).exists():
+            return "the run stopped before the account guard (DMS111) confirmed the account"
+        return None
 
     def _location(self, checked: dict | None) -> Location:
         s3 = (checked or {}).get("s3") or {}
