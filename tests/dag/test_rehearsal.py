@@ -90,3 +90,26 @@ def test_a_dry_run_with_rehearse_skips_the_rehearsal(deployed: SandboxClient, co
     assert result.state == "success", result.tasks
     for task_id in REHEARSAL:
         assert result.state_of(task_id) == ["skipped"]
+
+
+def test_a_changed_task_that_does_not_run_fails_the_rehearsal(
+    deployed: SandboxClient, configs: Path, short_soak, capfd
+):
+    """Someone stops the task right after the deploy: the rehearsal says which and why."""
+    import boto3
+
+    def stop_recipes() -> None:
+        dms = boto3.client("dms")
+        (task,) = dms.describe_replication_tasks(
+            Filters=[{"Name": "replication-task-id", "Values": [RECIPES]}]
+        )["ReplicationTasks"]
+        dms.stop_replication_task(ReplicationTaskArn=task["ReplicationTaskArn"])
+
+    bump_recipes(configs)
+    result = trigger({"rehearse": True}, before={"rehearse_tasks_running": stop_recipes})
+    assert result.state == "failed"
+    assert result.state_of("rehearse_tasks_running") == ["failed"]
+    assert result.state_of("rehearse_cdc_latency") == ["upstream_failed"]
+    out = capfd.readouterr().out
+    assert f"the rehearsal failed: {RECIPES} stopped" in out
+    assert "must not be promoted to production" in out
