@@ -48,9 +48,12 @@ def test_a_version_bump_rehearsed_passes(deployed: SandboxClient, configs: Path,
     assert f"watching the CDC latency of {RECIPES}" in out
 
 
+@pytest.mark.parametrize("deferrable", ["true", "false"])
 def test_cdc_latency_held_over_the_limit_fails_the_rehearsal_read_only(
-    deployed: SandboxClient, configs: Path, short_soak, capfd
+    deployed: SandboxClient, configs: Path, short_soak, capfd, monkeypatch, deferrable: str
 ):
+    """Deferred to the triggerer, or (without one) on the worker: the same verdict."""
+    monkeypatch.setenv("DMS_DEPLOY_DEFERRABLE", deferrable)
     bump_recipes(configs)
     deployed.hold_cdc_latency(RECIPES, 900)
     seen: list[dict] = []

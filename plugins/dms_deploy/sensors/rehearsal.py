@@ -142,7 +142,7 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
                 method_name="execute_complete",
                 timeout=timedelta(seconds=float(self.timeout)),
             )
-        # Without a triggerer the soak runs here, on a worker slot.
+        # Without a triggerer the soak runs here and holds a worker slot for its length.
         cloudwatch = AwsBaseHook(
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
@@ -151,18 +151,21 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
             client_type="cloudwatch",
         ).conn
         while True:
-            breaches = read_latency_breaches(cloudwatch, watched, self.limit_seconds)
-            self.execute_complete(context, {"breaches": breaches})
+            self._fail_on(read_latency_breaches(cloudwatch, watched, self.limit_seconds))
             if time.time() >= soak_until:
-                return
+                break
             time.sleep(min(float(self.poke_interval), max(0.0, soak_until - time.time())))
+        self.log.info("CDC latency stayed under %.0fs", self.limit_seconds)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> None:
-        if event["breaches"]:
+        self._fail_on(event["breaches"])
+        self.log.info("CDC latency stayed under %.0fs", self.limit_seconds)
+
+    def _fail_on(self, breaches: list[str]) -> None:
+        if breaches:
             raise AirflowFailException(
                 did_not_hold(
                     f"CDC latency reached the limit of {self.limit_seconds:.0f}s during the "
-                    f"soak: {'; '.join(event['breaches'])}"
+                    f"soak: {'; '.join(breaches)}"
                 )
             )
-        self.log.info("CDC latency stayed under %.0fs", self.limit_seconds)
