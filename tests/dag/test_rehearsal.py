@@ -14,6 +14,7 @@ import pytest
 
 from sandbox.client import SandboxClient
 from scripts.local_airflow import trigger
+from tests.dag.test_audit_ledger import only_record
 from tests.planner.sandbox_world import READ_ONLY_PREFIXES
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.e2e]
@@ -67,8 +68,12 @@ def test_cdc_latency_held_over_the_limit_fails_the_rehearsal_read_only(
     assert result.state == "failed"
     assert result.state_of("rehearse_tasks_running") == ["success"]
     assert result.state_of("rehearse_cdc_latency") == ["failed"]
-    # The ledger's task still ran, and fails the run by the rehearsal.
+    # The ledger's task still ran, recorded a failed deploy, and fails the run by it.
     assert result.state_of("record_run") == ["failed"]
+    record = only_record(result.run_id)
+    assert record["final_state"] == "failed"
+    assert record["failed_tasks"] == ["rehearse_cdc_latency"]
+    assert record["params"]["rehearse"] is True
     out = capfd.readouterr().out
     assert f"{RECIPES}: CDCLatency" in out and "900s" in out
     assert "must not be promoted to production" in out
