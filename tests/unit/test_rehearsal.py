@@ -91,3 +91,42 @@ def test_the_failure_says_not_to_promote_and_where_to_look() -> None:
     assert message.startswith("the rehearsal failed: a failed: boom.")
     assert "must not be promoted to production" in message
     assert "CDCLatencySource" in message
+
+
+def test_the_triggers_serialize_to_what_rebuilds_them() -> None:
+    """The triggerer rebuilds a trigger from its classpath and kwargs."""
+    import importlib
+
+    from dms_deploy.triggers.rehearsal import LatencySoakTrigger, TasksRunningTrigger
+
+    made = [
+        TasksRunningTrigger(tasks=["a"], loads={}, deadline=1.0, aws_conn_id="aws_staging"),
+        LatencySoakTrigger(
+            tasks=[{"identifier": "a", "arn": "arn:aws:dms:r:1:task:X", "instance": "i"}],
+            limit_seconds=600,
+            soak_until=2.0,
+            aws_conn_id="aws_staging",
+        ),
+    ]
+    for trigger in made:
+        path, kwargs = trigger.serialize()
+        module, name = path.rsplit(".", 1)
+        rebuilt = getattr(importlib.import_module(module), name)(**kwargs)
+        assert rebuilt.serialize() == (path, kwargs)
+        assert kwargs["aws_conn_id"] == "aws_staging"
+
+
+def test_tasks_that_never_run_end_the_wait_with_the_reason() -> None:
+    import pytest
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from dms_deploy.sensors.rehearsal import RehearseTasksRunningSensor
+
+    sensor = RehearseTasksRunningSensor(task_id="rehearse_tasks_running", checked={}, timeout=60)
+    event = {"ready": False, "waiting": ["a (starting)"], "failures": [], "timed_out": True}
+    with pytest.raises(AirflowFailException, match=r"after 60s these tasks still do not run: a"):
+        sensor.execute_complete({}, event)
+    failed = {**event, "failures": ["a failed: boom"], "timed_out": False}
+    with pytest.raises(AirflowFailException, match=r"a failed: boom.*must not be promoted"):
+        sensor.execute_complete({}, failed)
+    sensor.execute_complete({}, {**event, "ready": True, "waiting": [], "timed_out": False})

@@ -16,7 +16,11 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from airflow.providers.amazon.aws.hooks.dms import DmsHook
 from airflow.providers.amazon.aws.sensors.base_aws import AwsBaseSensor
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 
 from dms_deploy.apply.rehearsal import (
     RehearsalScope,
@@ -66,7 +70,10 @@ class RehearseTasksRunningSensor(_RehearsalSensor):
     def execute(self, context: Any) -> Any:
         scope = self.scope(context)
         if not self.deferrable:
-            return super().execute(context)
+            try:
+                return super().execute(context)
+            except AirflowSensorTimeout as error:
+                raise AirflowFailException(self._timeout_message(["see the log"])) from error
         if self.poke(context):
             return None
         self.defer(
@@ -93,11 +100,13 @@ class RehearseTasksRunningSensor(_RehearsalSensor):
         if event["failures"]:
             raise AirflowFailException(did_not_hold("; ".join(event["failures"])))
         if event["timed_out"]:
-            waiting = ", ".join(event["waiting"])
-            raise AirflowFailException(
-                did_not_hold(f"after {self.timeout:.0f}s these tasks still do not run: {waiting}")
-            )
+            raise AirflowFailException(self._timeout_message(event["waiting"]))
         self.log.info("every changed task is running")
+
+    def _timeout_message(self, waiting: list[str]) -> str:
+        return did_not_hold(
+            f"after {self.timeout:.0f}s these tasks still do not run: {', '.join(waiting)}"
+        )
 
 
 class RehearseCdcLatencySensor(_RehearsalSensor):
