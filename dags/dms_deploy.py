@@ -21,6 +21,7 @@ from dms_deploy.operators.step import (
     VerifyNoS3OverwriteOperator,
 )
 from dms_deploy.sensors.full_loads import WaitForFullLoadsSensor
+from dms_deploy.sensors.rehearsal import RehearseCdcLatencySensor, RehearseTasksRunningSensor
 from dms_deploy.sensors.stack import WaitForStackSensor
 
 # A plan has at most three steps: the base stack, then a version bump's remove and re-add.
@@ -33,6 +34,9 @@ POLL_SECONDS = float(os.environ.get("DMS_DEPLOY_POLL_SECONDS", "15"))
 FULL_LOAD_HOURS = float(os.environ.get("DMS_DEPLOY_FULL_LOAD_TIMEOUT_HOURS", "12"))
 # How long a step waits for tasks to stop or start, or for its stack to settle.
 WAIT_SECONDS = float(os.environ.get("DMS_DEPLOY_WAIT_SECONDS", "1800"))
+# The rehearsal (param `rehearse`): the CDC latency limit and how long it must hold.
+REHEARSAL_LATENCY_SECONDS = float(os.environ.get("DMS_DEPLOY_REHEARSAL_LATENCY_SECONDS", "600"))
+REHEARSAL_SOAK_MINUTES = float(os.environ.get("DMS_DEPLOY_REHEARSAL_SOAK_MINUTES", "30"))
 MAX_ATTEMPTS = int(os.environ.get("DMS_DEPLOY_AWS_MAX_ATTEMPTS", "10"))
 RETRY_SECONDS = float(os.environ.get("DMS_DEPLOY_RETRY_DELAY_SECONDS", "20"))
 
@@ -60,6 +64,11 @@ re-add. A step the plan does not need is skipped. Inside each step:
 deploy failed) → `wait_for_full_loads` → `verify_no_s3_overwrite` (prove no S3 object was
 overwritten).
 
+With **rehearse** on, after the last step: `rehearse_tasks_running` (every changed task
+runs, no new table's full load failed) → `rehearse_cdc_latency` (CDC latency stays under
+the limit for the soak window). Both only read; a failure means this environment did not
+hold the change and it must not be promoted. Without rehearse they are skipped.
+
 ## Params
 
 - **dry_run**: plan only, deploy nothing.
@@ -67,6 +76,8 @@ overwritten).
 - **allow_disruptive**: acknowledge replaced or deleted tasks (their tables reload).
 - **git_sha** (optional): the commit being deployed, for the record.
 - **plan_digest** (optional): deploy only the plan with this digest, the one reviewed.
+- **environment** (optional): the environment of environments.json to deploy.
+- **rehearse**: after the deploy, rehearse it (staging before promoting to production).
 
 Triggering with the defaults deploys the current configs to every team.
 
@@ -156,6 +167,14 @@ with DAG(
             type=["null", "string"],
             description="The environment of environments.json (null: the only one there is).",
         ),
+        "rehearse": Param(
+            False,
+            type="boolean",
+            description="After the deploy, rehearse it before promoting: every changed task "
+            "runs, new full loads complete or keep going, and CDC latency stays under "
+            "DMS_DEPLOY_REHEARSAL_LATENCY_SECONDS for DMS_DEPLOY_REHEARSAL_SOAK_MINUTES. "
+            "A failed rehearsal fails the run.",
+        ),
     },
 ) as dag:
     validate = ValidateConfigsOperator(task_id="validate_configs")
@@ -218,6 +237,28 @@ with DAG(
         ).expand(item=stacks.output)
         previous >> stacks >> group
         previous = group
+
+    # The rehearsal follows the last step, whichever steps the plan skipped; a failed step
+    # leaves it upstream_failed, so the run still fails by it.
+    rehearse_running = RehearseTasksRunningSensor(
+        task_id="rehearse_tasks_running",
+        checked=check.output,
+        trigger_rule="none_failed",
+        deferrable=DEFERRABLE,
+        poke_interval=POLL_SECONDS,
+        timeout=int(WAIT_SECONDS),
+        **AWS_STEP,
+    )
+    rehearse_latency = RehearseCdcLatencySensor(
+        task_id="rehearse_cdc_latency",
+        checked=check.output,
+        limit_seconds=REHEARSAL_LATENCY_SECONDS,
+        soak_minutes=REHEARSAL_SOAK_MINUTES,
+        deferrable=DEFERRABLE,
+        poke_interval=POLL_SECONDS * 4,
+        **AWS_STEP,
+    )
+    previous >> rehearse_running >> rehearse_latency
 
     # Last, whatever happened: the run's record in the audit ledger. As the only leaf it
     # ends as the deploy ended, so the run's state is unchanged (see RecordRunOperator).

@@ -56,7 +56,20 @@ def test_the_ledger_task_runs_last_whatever_happened() -> None:
     assert record.upstream_task_ids == others
     assert [t.task_id for t in dag.leaves] == ["record_run"]
     # In its place it ends as the deploy's own last step ends.
-    assert deciding_task_ids(dag.tasks, leave_out="record_run") == {"step_3.verify_no_s3_overwrite"}
+    assert deciding_task_ids(dag.tasks, leave_out="record_run") == {"rehearse_cdc_latency"}
+
+
+def test_the_rehearsal_follows_the_last_step_and_decides_the_run() -> None:
+    """A failed step leaves the rehearsal upstream_failed (so the run fails by it), a step
+    the plan skipped does not skip it, and a failed rehearsal fails the run."""
+    dag = load_dag()
+    running = dag.get_task("rehearse_tasks_running")
+    latency = dag.get_task("rehearse_cdc_latency")
+    assert running.trigger_rule == "none_failed"
+    assert "step_3.verify_no_s3_overwrite" in running.upstream_task_ids
+    assert latency.upstream_task_ids >= {"rehearse_tasks_running"}
+    assert dag.params["rehearse"] is False
+    assert dag.params.get_param("rehearse").description
 
 
 def test_pause_and_resume_are_setup_and_teardown() -> None:
@@ -114,6 +127,7 @@ def test_the_trigger_form_submits_with_its_defaults_and_empty_optional_fields() 
         "git_sha": None,
         "plan_digest": None,
         "environment": None,
+        "rehearse": False,
     }
     # The schema still refuses what is not a string.
     with pytest.raises(ParamValidationError):

@@ -28,6 +28,8 @@ PURE_CORE = ("config", "render")
 PLANNER = ("state", "plan", "checks")
 # What `dmsctl drift` and the dms_drift DAG run besides the planner; their own policy.
 WATCH = ("watch",)
+# The one part of the watch that a deploy runs too: its rehearsal reads CDC latency.
+DEPLOY_READS_OF_THE_WATCH = (PACKAGE / "watch" / "cdc_latency.py",)
 CFN_PREFIX = "CloudFormation"
 HANDLERS = ("create", "read", "update", "delete")
 
@@ -76,6 +78,7 @@ def code_actions(subpackages: tuple[str, ...] | None = None) -> set[str]:
             for p in PACKAGE.iterdir()
             if p.name not in (*PURE_CORE, *WATCH) and p.name != "__pycache__"
         ]
+        + list(DEPLOY_READS_OF_THE_WATCH)
     )
     return actions_used(roots)
 

@@ -325,6 +325,21 @@ def test_a_plan_digest_goes_into_the_conf(
     assert fake.body("POST", f"{DAG}/dagRuns")["conf"]["plan_digest"] == "0123abcd"
 
 
+def test_env_and_rehearse_go_into_the_conf(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeAirflow(next_run=list(SUCCESS))
+    code = run_trigger(fake, "--env", "staging", "--rehearse", monkeypatch=monkeypatch)
+    assert code == 0
+    conf = fake.body("POST", f"{DAG}/dagRuns")["conf"]
+    assert (conf["environment"], conf["rehearse"]) == ("staging", True)
+
+
+def test_without_env_and_rehearse_the_dag_defaults_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeAirflow(next_run=list(SUCCESS))
+    assert run_trigger(fake, monkeypatch=monkeypatch) == 0
+    conf = fake.body("POST", f"{DAG}/dagRuns")["conf"]
+    assert "environment" not in conf and "rehearse" not in conf
+
+
 def test_a_note_goes_with_the_new_run(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeAirflow(next_run=list(SUCCESS))
     note = "https://git.example.com/data/dms/pull/42"

@@ -65,6 +65,18 @@ def add_parser(subparsers: Any) -> None:
         "for review); otherwise check_state fails and nothing changes",
     )
     run.add_argument(
+        "--env",
+        metavar="NAME",
+        help="the environment of environments.json to deploy (its Airflow deploys through "
+        "that environment's connection)",
+    )
+    run.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="after the deploy, rehearse it (changed tasks run, CDC latency holds for the "
+        "soak window); a failed rehearsal fails the run, so do not promote",
+    )
+    run.add_argument(
         "--clear-failed",
         metavar="RUN_ID",
         help="instead of a new run: clear this run's failed steps (with their downstream) "
@@ -109,6 +121,10 @@ def run_conf(args: argparse.Namespace) -> dict[str, Any]:
         conf["teams"] = args.teams
     if args.plan_digest:
         conf["plan_digest"] = args.plan_digest
+    if args.env:
+        conf["environment"] = args.env
+    if args.rehearse:
+        conf["rehearse"] = True
     return conf
 
 
