@@ -394,7 +394,8 @@ def reload_tables(backend: Any, task: Any, tables: list[dict[str, Any]], option:
 
 def _load_begin(task: Any, table: TableRun, generation: int) -> Any:
     def action(due: float) -> None:
-        if runtime(task).generation == generation:
+        # A table in error stays suspended until the task loads it again (TableState).
+        if runtime(task).generation == generation and table.state != TABLE_ERROR:
             table.state = FULL_LOAD
             table.full_load_start = due
             table.last_update = due
@@ -417,15 +418,17 @@ def _load_end(
             # A held load looks like a long one: check again a little later.
             STATE.clock.at(STATE.clock.now() + STATE.clock.scaled(1.0), action)
             return
-        table.full_load_rows = _rows(table)
-        if target:
-            s3_target.write_load_files(
-                target, table.target_schema, table.target_table, table.full_load_rows, due
-            )
-        table.state = TABLE_COMPLETED
+        if table.state != TABLE_ERROR:  # a table in error mid-load writes no LOAD file
+            table.full_load_rows = _rows(table)
+            if target:
+                s3_target.write_load_files(
+                    target, table.target_schema, table.target_table, table.full_load_rows, due
+                )
+            table.state = TABLE_COMPLETED
+            table.last_update = due
         table.full_load_end = due
-        table.last_update = due
-        if all(t.state == TABLE_COMPLETED for t in batch):
+        # The last table of the batch to end finishes the load, once.
+        if all(t.full_load_end is not None for t in batch):
             done(due)
 
     return action

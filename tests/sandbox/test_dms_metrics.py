@@ -87,6 +87,26 @@ def test_a_failed_table_is_in_table_error_and_the_task_runs_on(sandbox) -> None:
     assert live["ReplicationTaskStats"]["TablesErrored"] == 1
 
 
+def test_a_table_failed_mid_load_stays_in_error_and_the_load_still_finishes(sandbox) -> None:
+    """The held load ends after the table failed: no LOAD file, no `Table completed`, and
+    the task's full load finishes with the table counted as errored."""
+    cfn_task = "food-orders"
+    sandbox.hold_full_load(cfn_task)
+    task = _running()
+    dms = client("dms")
+    sandbox.fail_table(task["ReplicationTaskIdentifier"], "food", "orders")
+    sandbox.clear_faults()  # the held load ends now
+
+    live = poll(
+        lambda: dms.describe_replication_tasks()["ReplicationTasks"][0],
+        lambda task: "FullLoadFinishDate" in task["ReplicationTaskStats"],
+    )
+    assert live["ReplicationTaskStats"]["TablesErrored"] == 1
+    assert live["ReplicationTaskStats"]["TablesLoaded"] == 0
+    listed = client("s3").list_objects_v2(Bucket="acme-data-lake").get("Contents", [])
+    assert not [o["Key"] for o in listed if "/LOAD" in o["Key"]]
+
+
 def test_failing_an_unknown_table_is_refused(sandbox) -> None:
     task = _running()
     with pytest.raises(Exception, match="404"):
