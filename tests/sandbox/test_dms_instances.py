@@ -85,9 +85,15 @@ def test_instance_becomes_available_and_the_waiter_sees_it(sandbox) -> None:
 
 
 def test_test_connection_needs_an_available_instance(sandbox) -> None:
-    arn, endpoint = _instance(), _endpoint()
-    with pytest.raises(ClientError) as raised:
-        client("dms").test_connection(ReplicationInstanceArn=arn, EndpointArn=endpoint)
+    # At real speed `creating` lasts 6 s, not the test scale's 0.12 s that a busy machine
+    # can outlast between the create and the test.
+    previous = sandbox.set_time_scale(1.0)
+    try:
+        arn, endpoint = _instance(), _endpoint()
+        with pytest.raises(ClientError) as raised:
+            client("dms").test_connection(ReplicationInstanceArn=arn, EndpointArn=endpoint)
+    finally:
+        sandbox.set_time_scale(previous)
     assert raised.value.response["Error"]["Code"] == "InvalidResourceStateFault"
     assert _connections() == []
 
