@@ -40,8 +40,21 @@ def approvers_from_env(value: str | None = None) -> list[dict[str, str]] | None:
 
 
 def timeout_from_env(value: str | None = None) -> timedelta:
+    """DMS_DEPLOY_APPROVAL_TIMEOUT_HOURS: a positive number of hours (default 24)."""
     raw = os.environ.get(TIMEOUT_ENV, "") if value is None else value
-    return timedelta(hours=float(raw) if raw.strip() else DEFAULT_TIMEOUT_HOURS)
+    if not raw.strip():
+        return timedelta(hours=DEFAULT_TIMEOUT_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = 0.0
+    # Zero would mean no timeout at all to the operator: a run could wait forever.
+    if not hours > 0:
+        raise ValueError(
+            f"{TIMEOUT_ENV}={raw!r} is not a positive number of hours; set it to e.g. 24, "
+            "or unset it for the default"
+        )
+    return timedelta(hours=hours)
 
 
 def response_of(event: Mapping[str, Any]) -> dict[str, Any]:
