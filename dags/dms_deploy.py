@@ -112,7 +112,8 @@ who answered, and when, in the audit ledger.
 
 Open `check_state` and read its log: the plan as Markdown, with the verdict, the changes
 per task, the disruptions, the checks and the steps. A dry run says so on its first line.
-The same plan is the task's XCom `return_value`.
+The same plan is the task's XCom `return_value`. A plan waiting for approval is shown
+as Markdown in `approve_plan`'s form as well.
 
 ## When a task fails
 

@@ -79,6 +79,7 @@ def test_the_plan_says_what_a_run_will_do_with_its_disruptions():
     assert text.startswith("## GO after approval:")
     assert "### Disruptions (need approval)" in text
     assert "approve_plan" in text and "--allow-disruptive" in text
+    assert "| food | recipes | deletion | task deleted with its 6 tables |" in text
     acknowledged = render_markdown(deletion(allow_disruptive=True))
     assert acknowledged.startswith("## GO (disruptive, acknowledged):")
     assert "### Disruptions (acknowledged (allow_disruptive))" in acknowledged

@@ -46,6 +46,8 @@ def describe_change(change: TaskChange) -> str:
     parts += [f"version down `{b.source}` {b.old} → {b.new}" for b in change.lowered]
     if change.classification == "new":
         parts.append(f"new task with {len(change.added)} tables")
+    if change.classification == "deletion":
+        parts.append(f"task deleted with its {len(change.removed)} tables")
     if change.settings_changed:
         parts.append("task settings change")
     if change.task_paused:
