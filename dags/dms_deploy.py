@@ -11,6 +11,11 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import DAG, Param, task_group
 
+from dms_deploy.operators.approval import (
+    ApprovePlanOperator,
+    approvers_from_env,
+    timeout_from_env,
+)
 from dms_deploy.operators.offline import RenderTemplatesOperator, ValidateConfigsOperator
 from dms_deploy.operators.plan_step import CheckStateOperator, SelectStepOperator
 from dms_deploy.operators.record_run import RecordRunOperator
@@ -37,6 +42,10 @@ WAIT_SECONDS = float(os.environ.get("DMS_DEPLOY_WAIT_SECONDS", "1800"))
 # The rehearsal (param `rehearse`): the CDC latency limit and how long it must hold.
 REHEARSAL_LATENCY_SECONDS = float(os.environ.get("DMS_DEPLOY_REHEARSAL_LATENCY_SECONDS", "600"))
 REHEARSAL_SOAK_MINUTES = float(os.environ.get("DMS_DEPLOY_REHEARSAL_SOAK_MINUTES", "30"))
+# Who may answer approve_plan (Airflow user ids, comma-separated; unset: any user allowed
+# to answer the DAG's required actions), and how long it waits before it fails.
+APPROVERS = approvers_from_env()
+APPROVAL_TIMEOUT = timeout_from_env()
 MAX_ATTEMPTS = int(os.environ.get("DMS_DEPLOY_AWS_MAX_ATTEMPTS", "10"))
 RETRY_SECONDS = float(os.environ.get("DMS_DEPLOY_RETRY_DELAY_SECONDS", "20"))
 
@@ -54,6 +63,7 @@ step, pausing only the replication tasks that must stop and resuming them afterw
 | `validate_configs` | checks DMS001 to DMS010 on the configs; no AWS call |
 | `render_templates` | renders each team's CloudFormation template |
 | `check_state` | reads live state (read-only), makes **the plan** and logs it; fails on a no-go |
+| `approve_plan` | a disruptive plan waits here for approval (see below); otherwise skipped |
 | `step_N_stacks` | lists the stacks that plan step N deploys (none for a dry run) |
 | `step_N` | one mapped instance per stack, named `stack (action)`, e.g. `dms-food (update)` |
 
@@ -73,7 +83,8 @@ hold the change and it must not be promoted. Without rehearse they are skipped.
 
 - **dry_run**: plan only, deploy nothing.
 - **teams**: `all`, or a comma-separated list of teams.
-- **allow_disruptive**: acknowledge replaced or deleted tasks (their tables reload).
+- **allow_disruptive**: with **plan_digest**, the disruptions were accepted on the pull
+  request: `approve_plan` does not wait.
 - **git_sha** (optional): the commit being deployed, for the record.
 - **plan_digest** (optional): deploy only the plan with this digest, the one reviewed.
 - **environment** (optional): the environment of environments.json to deploy.
@@ -81,11 +92,28 @@ hold the change and it must not be promoted. Without rehearse they are skipped.
 
 Triggering with the defaults deploys the current configs to every team.
 
+## Approval of a disruptive plan
+
+A plan that replaces or deletes a DMS task, or deletes an instance or a team stack
+(DMS106), waits at `approve_plan` before any step: open it (or **Required Actions**),
+read the plan, and choose **Approve** to deploy it or **Reject** to deploy nothing.
+A rejection fails `approve_plan`, no step runs, and the run fails; `record_run` records
+who answered, and when, in the audit ledger.
+
+- Who may answer: the Airflow user ids in `DMS_DEPLOY_APPROVERS` (comma-separated). Unset,
+  anyone allowed to answer this DAG's required actions may.
+- How long it waits: `DMS_DEPLOY_APPROVAL_TIMEOUT_HOURS` (default 24). Without an answer
+  by then, `approve_plan` fails and nothing is deployed. While it waits, later runs queue.
+- It does not wait for a dry run, for a plan without disruptions, or when the run has
+  **allow_disruptive** and **plan_digest** is the digest of `dmsctl plan
+  --allow-disruptive` (the disruptions were reviewed and accepted on the pull request).
+
 ## Where the plan is
 
 Open `check_state` and read its log: the plan as Markdown, with the verdict, the changes
 per task, the disruptions, the checks and the steps. A dry run says so on its first line.
-The same plan is the task's XCom `return_value`.
+The same plan is the task's XCom `return_value`. A plan waiting for approval is shown
+as Markdown in `approve_plan`'s form as well.
 
 ## When a task fails
 
@@ -145,8 +173,10 @@ with DAG(
         "allow_disruptive": Param(
             False,
             type="boolean",
-            description="Acknowledge replaced or deleted tasks, which reload their tables "
-            "from scratch. Without it such a plan is a no-go and nothing changes.",
+            description="Accept replaced or deleted tasks (their tables reload from "
+            "scratch) without waiting for approval at approve_plan: only together with the "
+            "plan_digest of `dmsctl plan --allow-disruptive`, reviewed on the pull request. "
+            "Otherwise such a plan waits for an approver.",
         ),
         # Optional params are nullable: the trigger form submits with them left empty.
         "git_sha": Param(
@@ -181,6 +211,15 @@ with DAG(
     render = RenderTemplatesOperator(task_id="render_templates")
     check = CheckStateOperator(task_id="check_state", **AWS_STEP)
     validate >> render >> check
+    # A disruptive plan waits here for a person; any other plan skips it (see OPERATOR_DOC).
+    approve = ApprovePlanOperator(
+        task_id="approve_plan",
+        checked=check.output,
+        assigned_users=APPROVERS,
+        response_timeout=APPROVAL_TIMEOUT,
+        task_display_name="approve_plan: a disruptive plan waits for approval",
+    )
+    check >> approve
 
     @task_group
     def deploy_step(item: dict) -> None:
@@ -222,7 +261,7 @@ with DAG(
         # run: a task left stopped is never silent. Clearing a step reruns its setups too.
         resume.as_teardown(setups=[pause, deploy], on_failure_fail_dagrun=True)
 
-    previous = check
+    previous = approve
     for number in range(1, MAX_STEPS + 1):
         stacks = SelectStepOperator(
             task_id=f"step_{number}_stacks",

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,15 +112,130 @@ def interventions(
         dag_module._run_task = real
 
 
+@dataclass(frozen=True)
+class Answer:
+    """How a person answers a task waiting for input (approve_plan): an option, as a user."""
+
+    option: str  # "Approve" or "Reject"
+    user: str  # the Airflow user id
+
+
+# A run that waits for input nobody was asked to give is rejected, so that it ends.
+NO_ANSWER = Answer("Reject", "no-answer-given")
+
+
+def respond(run_id: str, task_id: str, answer: Answer) -> None:
+    """Answer a waiting task as the api-server does for the Required Actions page or the
+    HITL REST API (PATCH .../hitlDetails), including its check of the assigned users. An
+    answer it refuses raises fastapi's HTTPException (403 for a user not assigned)."""
+    from airflow.api_fastapi.app import create_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
+    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+    from airflow.utils.session import create_session
+
+    create_auth_manager()  # the api-server's, which decides who may answer
+    with create_session() as session:
+        update_hitl_detail(
+            dag_id=DAG_ID,
+            dag_run_id=run_id,
+            task_id=task_id,
+            update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[answer.option]),
+            user=SimpleAuthManagerUser(username=answer.user, role="admin"),
+            session=session,
+        )
+
+
+def waiting_for_input() -> list[tuple[str, str]]:
+    """(run id, task id) of every task that waits for a person's answer."""
+    from airflow.models.hitl import HITLDetail
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+
+    with create_session() as session:
+        rows = (
+            session.query(TaskInstance.run_id, TaskInstance.task_id)
+            .join(HITLDetail, HITLDetail.ti_id == TaskInstance.id)
+            .filter(
+                TaskInstance.dag_id == DAG_ID,
+                TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+                HITLDetail.responded_at.is_(None),
+            )
+        )
+        return [(run_id, task_id) for run_id, task_id in rows]
+
+
+@contextmanager
+def answering(answers: Sequence[Answer]) -> Iterator[None]:
+    """While the block runs, answer each task that waits for input, from another thread,
+    as people would in the UI: the answers are tried in order, and one the api-server
+    refuses is printed (with its reason) and the next one tried. A task that none may
+    answer is failed, so that the run ends."""
+    import threading
+
+    from fastapi import HTTPException
+    from sqlalchemy.exc import OperationalError
+
+    done = threading.Event()
+
+    def answer(run_id: str, task_id: str) -> None:
+        for given in answers or [NO_ANSWER]:
+            try:
+                respond(run_id, task_id, given)
+                print(f"{task_id}: {given.option} by {given.user}", flush=True)
+                return
+            except HTTPException as refused:
+                print(
+                    f"{task_id}: {given.option} by {given.user} refused: "
+                    f"{refused.status_code} {refused.detail}",
+                    flush=True,
+                )
+        _fail_waiting(run_id, task_id)
+
+    def answer_all() -> None:
+        while not done.wait(0.2):
+            try:
+                for run_id, task_id in waiting_for_input():
+                    answer(run_id, task_id)
+            except OperationalError:  # SQLite is busy with the run's own writes: try again
+                continue
+
+    thread = threading.Thread(target=answer_all, name="answer-required-actions", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _fail_waiting(run_id: str, task_id: str) -> None:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+
+    with create_session() as session:
+        ti = (
+            session.query(TaskInstance)
+            .filter_by(dag_id=DAG_ID, run_id=run_id, task_id=task_id)
+            .one()
+        )
+        ti.set_state(TaskInstanceState.FAILED, session=session)
+
+
 def trigger(
     conf: dict | None = None,
     before: Actions | None = None,
     kill: Actions | None = None,
     kill_after: Collection[str] = (),
+    answers: Sequence[Answer] = (),
 ) -> RunResult:
-    """One whole run of the DAG with these params; returns when it has finished."""
+    """One whole run of the DAG with these params; returns when it has finished. A task
+    that waits for input (approve_plan) gets the first of `answers` the api-server
+    accepts; with none given, it is rejected."""
     dag = load_dag()
-    with interventions(before, kill, kill_after):
+    with interventions(before, kill, kill_after), answering(answers):
         return _result(dag.test(run_conf=conf or {}))
 
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the client is slow to import; `dmsctl trigger` imports it w
     from dms_deploy.airflow_api import AirflowApi
 
 PLAN_TASK = "check_state"
+# A task that waits for a person (approve_plan, on Airflow 3.3).
+AWAITING_INPUT = "awaiting_input"
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
 TiKey = tuple[str, int]
 
@@ -118,9 +120,19 @@ class RunFollower:
                 self.states[ti_key(ti)] = state_of(ti)
                 if state_of(ti) or self.verbose or before not in ("unseen", None):
                     self.print(f"{ti_label(ti)} {state_of(ti) or 'none'}")
+                if state_of(ti) == AWAITING_INPUT:
+                    self.print(self.waiting_line(ti))
             if ti.task_id == PLAN_TASK and state_of(ti) == "success":
                 self.show_plan()
         return state, tis
+
+    def waiting_line(self, ti: TaskInstanceResponse) -> str:
+        """Where a person answers a task that waits for input (approve_plan)."""
+        url = (
+            f"{self.api.base_url}/dags/{self.dag_id}/runs/{self.run_id}/tasks/{ti.task_id}"
+            "/required_actions"
+        )
+        return f"{ti_label(ti)} waits for an approver's answer: {url}"
 
     def show_plan(self) -> None:
         if self.plan_shown:

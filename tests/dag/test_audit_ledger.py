@@ -57,6 +57,7 @@ def test_a_deploy_records_trigger_plan_steps_pauses_and_proof(deployed, configs,
     assert record["plan_digest"] == plan_of(result)["digest"]
     assert record["plan"]["digest"] == record["plan_digest"]
     assert record["approved_by"] is None
+    assert record["approval"]["outcome"] == "not needed"  # no task replaced or deleted
     assert record["dry_run"] is False
     assert "food" in record["teams"]
     deployed_steps = [s for s in record["steps"] if s["stack"] == "dms-food"]
@@ -65,6 +66,7 @@ def test_a_deploy_records_trigger_plan_steps_pauses_and_proof(deployed, configs,
     [window] = record["pause_windows"]
     assert window["stopped"] == [RECIPES]
     assert window["resumed"][RECIPES] and window["left_stopped"] == []
+    assert window["stopped_at"] <= window["resumed_at"]  # ISO 8601 times, in UTC
     [proof] = record["s3_proof"]
     assert proof["stack"] == "dms-food" and proof["new"] >= 1
 
@@ -81,7 +83,8 @@ def test_a_deploy_records_trigger_plan_steps_pauses_and_proof(deployed, configs,
     assert f"## {result.run_id} (attempt 1): success" in out
     assert f"| dms-food | {proof['unchanged']} | {proof['new']} |" in out
     assert "- git sha: 0123abc" in out
-    assert f"| {RECIPES} | resume-processing |" in out
+    stopped, resumed = window["stopped_at"], window["resumed_at"]
+    assert f"| dms-food | {RECIPES} | {stopped} | resume-processing | {resumed} |" in out
     assert "| step_1[0] | dms-food | update | success |" in out
     assert "| step_2 | - | - | skipped |" in out
 

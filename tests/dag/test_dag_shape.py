@@ -46,6 +46,36 @@ def test_task_ids_are_the_step_names_inside_one_group_per_step() -> None:
     assert "record_run" in ids
 
 
+def test_a_disruptive_plan_waits_at_approve_plan_between_the_plan_and_the_first_step() -> None:
+    """approve_plan follows check_state; a rejection fails it, which leaves step_1_stacks
+    upstream_failed, while a skipped gate (no approval needed) lets it run."""
+    from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+    dag = load_dag()
+    approve = dag.get_task("approve_plan")
+    assert isinstance(approve, ApprovalOperator)
+    assert approve.fail_on_reject is True
+    assert approve.response_timeout.total_seconds() == 24 * 3600
+    assert approve.upstream_task_ids == {"check_state"}
+    first = dag.get_task("step_1_stacks")
+    assert "approve_plan" in first.upstream_task_ids
+    assert first.trigger_rule == "none_failed"
+    assert approve.downstream_task_ids == {"step_1_stacks", "record_run"}
+
+
+def test_who_may_approve_and_how_long_the_gate_waits_are_configured(monkeypatch) -> None:
+    monkeypatch.setenv("DMS_DEPLOY_APPROVERS", " alice, bob ,")
+    monkeypatch.setenv("DMS_DEPLOY_APPROVAL_TIMEOUT_HOURS", "2.5")
+    approve = load_dag().get_task("approve_plan")
+    assert approve.assigned_users == [
+        {"id": "alice", "name": "alice"},
+        {"id": "bob", "name": "bob"},
+    ]
+    assert approve.response_timeout.total_seconds() == 2.5 * 3600
+    monkeypatch.delenv("DMS_DEPLOY_APPROVERS")
+    assert load_dag().get_task("approve_plan").assigned_users is None
+
+
 def test_the_ledger_task_runs_last_whatever_happened() -> None:
     """`record_run` follows every task but the setups (which precede their step's other
     tasks), so it runs after all of them, and it is the run's only leaf."""
@@ -173,7 +203,16 @@ def test_the_step_tasks_that_touch_the_stack_or_its_tasks_link_to_both_consoles(
 
 def test_the_dag_doc_tells_an_operator_how_to_clear_and_where_the_plan_is() -> None:
     doc = load_dag().doc_md
-    for words in ("check_state", "Clear", "--clear-failed", "dry_run", "plan_digest"):
+    for words in (
+        "check_state",
+        "Clear",
+        "--clear-failed",
+        "dry_run",
+        "plan_digest",
+        "approve_plan",
+        "DMS_DEPLOY_APPROVERS",
+        "DMS_DEPLOY_APPROVAL_TIMEOUT_HOURS",
+    ):
         assert words in doc
     # The clear dialog has Downstream selected already: clicking it would turn it off.
     assert "with Downstream" not in doc

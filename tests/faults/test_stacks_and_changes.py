@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from scripts.local_airflow import clear_failed_and_rerun, trigger
+from scripts.local_airflow import Answer, clear_failed_and_rerun, trigger
 from tests.faults.promises import assert_promises, record
 from tests.faults.scenario import (
     NEW_VERSION,
@@ -178,7 +178,9 @@ def test_a_table_removed(deployed, configs):
 def test_a_team_deleted(deployed, configs):
     (configs / "teams" / "logistics.json").unlink()
     before = record(deployed)
-    result = trigger({"allow_disruptive": True})
+    # Disruptive: approved at approve_plan before any step.
+    result = trigger(answers=[Answer("Approve", "admin")])
+    assert result.state_of("approve_plan") == ["success"]
     assert result.state == "success", result.tasks
     assert "logistics-fleet" not in {
         t["ReplicationTaskIdentifier"]
@@ -199,7 +201,7 @@ def test_a_task_replaced_with_every_table_bumped(deployed, configs, capfd):
     edit_team(configs, "food", move)
     set_version(configs, "food", "foodsearch-reload", "fooddb/foodsearch/barcodes", NEW_VERSION)
     before = record(deployed)
-    result = trigger({"allow_disruptive": True})
+    result = trigger({"allow_disruptive": True}, answers=[Answer("Approve", "admin")])
     if result.state == "success":
         assert_promises(before, deployed, configs, may_stop={"food-foodsearch-reload"})
     else:

@@ -114,7 +114,7 @@ def test_dms105_fails_when_statistics_were_not_read():
     assert status(world.plan(after, observed), "DMS105") == "fail"
 
 
-def test_dms106_task_replacement_needs_allow_disruptive():
+def test_dms106_task_replacement_needs_approval_or_allow_disruptive():
     from dms_deploy.config.models import Instance
 
     before = world.example()
@@ -126,9 +126,13 @@ def test_dms106_task_replacement_needs_allow_disruptive():
     (change,) = plan.changes
     assert change.classification == "replacement"
     assert "ReplicationInstanceArn forces a new task" in change.reasons
-    assert status(plan, "DMS106") == "fail" and not plan.go
+    # A go, which a run deploys only after approval (see test_approval_gate).
+    assert status(plan, "DMS106") == "warn" and plan.disruptive and not plan.acknowledged
+    assert "approve_plan" in plan.check("DMS106").findings[0].message
     allowed = world.plan(after, world.deployed(before), allow_disruptive=True)
-    assert status(allowed, "DMS106") == "warn"
+    assert status(allowed, "DMS106") == "warn" and allowed.acknowledged
+    # The same steps, but a digest reviewed without the acknowledgement is another digest.
+    assert allowed.steps == plan.steps and allowed.digest != plan.digest
     # CloudFormation cannot replace a task that keeps its identifier: remove, then create.
     removal, creation = allowed.steps
     assert removal.pause == ("food-recipes",) and removal.resume == ()
@@ -143,7 +147,8 @@ def test_dms106_migration_type_change_is_forbidden_even_when_allowed():
     after = world.edit_task(before, "food-recipes", migration_type="cdc")
     plan = world.plan(after, world.deployed(before), allow_disruptive=True)
     assert plan.changes[0].classification == "forbidden"
-    assert status(plan, "DMS106") == "fail"
+    assert status(plan, "DMS106") == "fail" and not plan.go
+    assert not plan.disruptive  # nothing for an approver to accept: it cannot deploy
 
 
 def test_dms106_deleting_a_task_or_a_team_is_disruptive():
@@ -152,14 +157,14 @@ def test_dms106_deleting_a_task_or_a_team_is_disruptive():
     plan = world.plan(after, world.deployed(before))
     assert plan.changes[0].classification == "deletion"
     assert plan.steps[0].pause == ("food-recipes",) and plan.steps[0].resume == ()
-    assert status(plan, "DMS106") == "fail"
+    assert status(plan, "DMS106") == "warn" and plan.disruptive
 
     no_logistics = replace(
         before, teams={k: v for k, v in before.teams.items() if k != "logistics"}
     )
     plan = world.plan(no_logistics, world.deployed(before), allow_disruptive=True)
     assert [(s.name, s.action) for s in plan.steps[-1].stacks] == [("dms-logistics", "delete")]
-    assert status(plan, "DMS106") == "warn"
+    assert status(plan, "DMS106") == "warn" and plan.acknowledged
 
 
 def test_dms107_unpause_without_bump_fails_and_with_bump_loads_anew():

@@ -80,6 +80,25 @@ def test_a_successful_run_prints_each_state_change_the_plan_and_exits_0(
     assert "manual__1 succeeded" in out
 
 
+def test_a_run_waiting_for_approval_says_where_to_answer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    approve = ("approve_plan", -1)
+    fake = FakeAirflow(
+        next_run=[
+            ("running", {CHECK: "success", approve: "awaiting_input"}),
+            ("running", {CHECK: "success", approve: "awaiting_input"}),
+            ("success", {CHECK: "success", approve: "success", DEPLOY: "success"}),
+        ]
+    )
+    code = run_trigger(fake, monkeypatch=monkeypatch)
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    waiting = [line for line in lines if "waits for an approver" in line]
+    assert len(waiting) == 1
+    assert waiting[0].endswith("/runs/manual__1/tasks/approve_plan/required_actions")
+
+
 def test_a_failed_run_prints_the_reason_from_the_log_and_exits_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

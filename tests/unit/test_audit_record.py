@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 from dms_deploy.audit.markdown import record_markdown, records_table
 from dms_deploy.audit.record import (
     PLAN_INLINE_BYTES,
+    ApprovalFacts,
     RunFacts,
+    StackFacts,
     TaskState,
     build_record,
     deciding_task_ids,
@@ -92,3 +95,64 @@ def test_a_record_without_a_plan_names_the_teams_asked_for_and_renders() -> None
     text = record_markdown(record)
     assert "## manual__1 (attempt 2): failed" in text
     assert "| step_1[0] | - | - | failed |" in text
+
+
+def test_the_record_says_who_answered_approve_plan_and_when() -> None:
+    base = facts({"digest": "d1", "go": True, "steps": []})
+    rejected = replace(
+        base,
+        approval=ApprovalFacts(
+            state="failed",
+            gate={"wait": True, "reason": "the plan replaces or deletes replication"},
+            response={
+                "answer": "Reject",
+                "outcome": "rejected",
+                "by": "bob",
+                "by_name": "Bob",
+                "at": "2026-01-01T01:00:00+00:00",
+            },
+        ),
+    )
+    record = build_record(rejected)
+    assert record["approved_by"] is None
+    assert record["approval"]["outcome"] == "rejected" and record["approval"]["by"] == "bob"
+    assert "- approval: rejected by bob at 2026-01-01T01:00:00+00:00" in record_markdown(record)
+
+    approved = replace(
+        rejected,
+        approval=replace(
+            rejected.approval,
+            state="success",
+            response={**rejected.approval.response, "answer": "Approve", "outcome": "approved"},
+        ),
+    )
+    assert build_record(approved)["approved_by"] == "bob"
+
+    skipped = replace(
+        base, approval=ApprovalFacts("skipped", {"wait": False, "reason": "a dry run"}, None)
+    )
+    record = build_record(skipped)
+    assert record["approval"]["outcome"] == "not needed" and record["approved_by"] is None
+    assert "- approval: not needed (a dry run)" in record_markdown(record)
+    # A run that stopped before the gate decided.
+    assert build_record(base)["approval"]["outcome"] is None
+
+
+def test_a_pause_window_has_the_times_its_tasks_stopped_and_started_again() -> None:
+    stopped = StackFacts(
+        stack="dms-food",
+        action="update",
+        stopped=["food-recipes", "food-bulk"],
+        started={"food-recipes": "resume-processing", "food-bulk": "configured paused"},
+        stopped_at="2026-01-01T01:00:00+00:00",
+        started_at="2026-01-01T01:05:00+00:00",
+    )
+    record = build_record(replace(facts(None), stacks={("step_1", 0): stopped}))
+    [window] = record["pause_windows"]
+    assert window["stopped_at"] == "2026-01-01T01:00:00+00:00"
+    assert window["resumed_at"] == "2026-01-01T01:05:00+00:00"
+    text = record_markdown(record)
+    assert (
+        "| dms-food | food-recipes | 2026-01-01T01:00:00+00:00 | resume-processing "
+        "| 2026-01-01T01:05:00+00:00 |" in text
+    )

@@ -43,7 +43,8 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
                 "start": {t: kind for t, kind in step.start.items() if mine(t)},
                 "keep_stopped": keep_stopped,
                 "announced": sorted(_logical_ids(stack.body or "", announced)),
-                "allow_removals": plan.allow_disruptive,
+                # A disruptive plan reaches its steps only once accepted (approve_plan).
+                "allow_removals": plan.allow_disruptive or plan.disruptive,
                 "s3": dict(s3),
                 "changed_endpoints": list(step.changed_endpoints.get(stack.name, ())),
                 # Only the folders this step's template loads for the first time: a folder

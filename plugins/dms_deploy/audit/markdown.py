@@ -44,7 +44,7 @@ def record_markdown(record: Mapping[str, Any]) -> str:
         f"- dry run: {'yes' if record.get('dry_run') else 'no'}",
         f"- teams: {', '.join(record.get('teams') or []) or 'all'}",
         f"- plan digest: {record.get('plan_digest') or '- (no plan was made)'}",
-        f"- approved by: {record.get('approved_by') or '-'}",
+        f"- approval: {_approval(record)}",
     ]
     if record.get("plan_object"):
         lines.append(f"- plan: in `{record['plan_object']}`")
@@ -60,9 +60,15 @@ def record_markdown(record: Mapping[str, Any]) -> str:
     )
     lines += _section(
         "Paused DMS tasks",
-        ("stack", "task", "after the deploy"),
+        ("stack", "task", "stopped at", "after the deploy", "started at"),
         [
-            (w.get("stack"), task, how or "not started")
+            (
+                w.get("stack"),
+                task,
+                w.get("stopped_at"),
+                how or "not started",
+                w.get("resumed_at") if how else None,
+            )
             for w in record.get("pause_windows", [])
             for task, how in w["resumed"].items()
         ],
@@ -73,6 +79,19 @@ def record_markdown(record: Mapping[str, Any]) -> str:
         [(p.get("stack"), p["unchanged"], p["new"]) for p in record.get("s3_proof", [])],
     )
     return "\n".join(lines) + "\n"
+
+
+def _approval(record: Mapping[str, Any]) -> str:
+    """Who approved or rejected, and when; older records only have `approved_by`."""
+    approval = record.get("approval") or {}
+    outcome = approval.get("outcome")
+    if outcome is None:
+        return f"approved by {record['approved_by']}" if record.get("approved_by") else "-"
+    if outcome == "not needed":
+        return f"not needed ({approval.get('reason') or '-'})"
+    who = f" by {approval['by']}" if approval.get("by") else ""
+    when = f" at {approval['at']}" if approval.get("at") else ""
+    return printable(f"{outcome}{who}{when}")
 
 
 def _instance(step: Mapping[str, Any]) -> str:

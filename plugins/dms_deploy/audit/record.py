@@ -44,6 +44,18 @@ class StackFacts:
     stopped: list[str] | None = None
     started: dict[str, str] | None = None
     proof: dict[str, int] | None = None
+    # When pause_tasks had stopped them, and when resume_tasks had started them again.
+    stopped_at: str | None = None
+    started_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalFacts:
+    """What approve_plan left: its state, whether the plan had to wait and why, the answer."""
+
+    state: str | None = None
+    gate: Mapping[str, Any] | None = None  # {"wait": bool, "reason": str}
+    response: Mapping[str, Any] | None = None  # answer, outcome, by, by_name, at
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class RunFacts:
     checked: Mapping[str, Any] | None = None
     # (step group id, map index) -> what that instance reported.
     stacks: Mapping[tuple[str, int], StackFacts] = field(default_factory=dict)
+    approval: ApprovalFacts = field(default_factory=ApprovalFacts)
 
 
 def deciding_task_ids(tasks: Iterable[TaskShape], leave_out: str) -> frozenset[str]:
@@ -117,6 +130,7 @@ def build_record(facts: RunFacts) -> dict[str, Any]:
     plan = checked.get("plan")
     params = dict(facts.params)
     state = final_state(facts.tasks, facts.deciding)
+    approval = _approval(facts.approval)
     return {
         "record_version": RECORD_VERSION,
         "run_id": facts.run_id,
@@ -135,8 +149,8 @@ def build_record(facts: RunFacts) -> dict[str, Any]:
         "plan_go": plan.get("go") if plan else None,
         "plan": plan,
         "plan_object": None,
-        # No approval step exists: a reviewed plan_digest is the review.
-        "approved_by": None,
+        "approved_by": approval["by"] if approval["outcome"] == "approved" else None,
+        "approval": approval,
         "steps": _steps(facts),
         "pause_windows": _pause_windows(facts),
         "s3_proof": _proofs(facts),
@@ -234,7 +248,10 @@ def _pause_windows(facts: RunFacts) -> list[dict[str, Any]]:
                 "map_index": index,
                 "stack": stack.stack,
                 "stopped": list(stack.stopped),
+                "stopped_at": stack.stopped_at,
                 "resumed": {t: started.get(t) for t in stack.stopped},
+                # None when resume_tasks did not run or started nothing.
+                "resumed_at": stack.started_at,
                 "left_stopped": [t for t in stack.stopped if t not in started],
             }
         )
@@ -255,3 +272,30 @@ def _proofs(facts: RunFacts) -> list[dict[str, Any]]:
                 }
             )
     return proofs
+
+
+def _approval(facts: ApprovalFacts) -> dict[str, Any]:
+    """Whether the plan waited for approval, and who answered what, when.
+
+    `outcome` is `approved`, `rejected`, `timed out`, `not needed` (the gate let the plan
+    through: no disruption, a dry run, or acknowledged with the reviewed digest), or None
+    when the run stopped before the gate decided.
+    """
+    gate = facts.gate or {}
+    response = facts.response or {}
+    if response:
+        outcome = response.get("outcome")
+    elif gate and not gate.get("wait"):
+        outcome = "not needed"
+    else:
+        outcome = None
+    return {
+        "needed": gate.get("wait") if gate else None,
+        "reason": gate.get("reason"),
+        "task_state": facts.state,
+        "outcome": outcome,
+        "answer": response.get("answer"),
+        "by": response.get("by"),
+        "by_name": response.get("by_name"),
+        "at": response.get("at"),
+    }

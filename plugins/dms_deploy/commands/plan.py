@@ -49,7 +49,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--allow-disruptive",
         action="store_true",
-        help="accept task replacements and deletions (DMS106 warns instead of failing)",
+        help="acknowledge task replacements and deletions in this review: a run given "
+        "allow_disruptive and this plan's digest then deploys it without waiting for approval",
     )
     parser.add_argument(
         "--verbose",

@@ -57,7 +57,8 @@ def add_parser(subparsers: Any) -> None:
     run.add_argument(
         "--allow-disruptive",
         action="store_true",
-        help="acknowledge task replacements and deletions (full reloads)",
+        help="with --plan-digest of `dmsctl plan --allow-disruptive`: the task replacements "
+        "and deletions were reviewed, so approve_plan does not wait for an approver",
     )
     run.add_argument(
         "--plan-digest",

@@ -18,6 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from dms_deploy.apply.step_items import step_items
 from dms_deploy.config.load import environment_connection
 from dms_deploy.paths import resolve_dirs
+from dms_deploy.plan.approval import digest_refusal
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan
 from dms_deploy.planning import plan_against_aws
@@ -106,8 +107,8 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             "dry_run": dry_run,
             "s3": outcome.s3,
         }
-        reviewed = params.get("plan_digest")
-        if not plan.go or (reviewed and reviewed != plan.digest):
+        refusal = digest_refusal(plan, params.get("plan_digest"))
+        if not plan.go or refusal:
             # The audit ledger records the plan a run refused, too.
             context["ti"].xcom_push(key=REFUSED_KEY, value=checked)
         if not plan.go:
@@ -115,15 +116,10 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             raise AirflowFailException(
                 f"no-go: {', '.join(failed)} failed (see the plan above); nothing was changed. "
                 "Fix what the failed checks name (`dmsctl plan` shows the same plan), then "
-                "clear this task; a replacement or deletion the plan shows needs a new run "
-                "with allow_disruptive"
+                "clear this task"
             )
-        if reviewed and reviewed != plan.digest:
-            raise AirflowFailException(
-                f"the plan's digest is {plan.digest}, not the reviewed {reviewed}: configs or "
-                "live state changed since the review; nothing was changed. Review the new "
-                "plan (`dmsctl plan`), then trigger a new run with its digest"
-            )
+        if refusal:
+            raise AirflowFailException(refusal)
         return checked
 
 

@@ -19,6 +19,7 @@ from dms_deploy.audit.ledger import (
 )
 from dms_deploy.audit.record import (
     FAILED,
+    ApprovalFacts,
     RunFacts,
     StackFacts,
     TaskState,
@@ -26,11 +27,14 @@ from dms_deploy.audit.record import (
     deciding_task_ids,
 )
 from dms_deploy.config.environments import ENVIRONMENTS_FILE
+from dms_deploy.operators.approval import GATE_KEY, RESPONSE_KEY
 from dms_deploy.operators.plan_step import REFUSED_KEY
+from dms_deploy.operators.step import STARTED_AT_KEY
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.state.clients import RequiresConnection
 
 CHECK_TASK = "check_state"
+APPROVE_TASK = "approve_plan"
 
 
 class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
@@ -73,6 +77,11 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
             deciding=deciding_task_ids(self.dag.tasks, leave_out=self.task_id),
             checked=checked,
             stacks=self._stack_facts(ti, tasks),
+            approval=ApprovalFacts(
+                state=next((t.state for t in tasks if t.task_id == APPROVE_TASK), None),
+                gate=ti.xcom_pull(task_ids=APPROVE_TASK, key=GATE_KEY),
+                response=ti.xcom_pull(task_ids=APPROVE_TASK, key=RESPONSE_KEY),
+            ),
         )
         record = build_record(facts)
         outcome = _outcome_line(record)
@@ -124,11 +133,11 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
         """What each mapped step instance returned: stack, stopped, started, S3 proof."""
         done = {(t.task_id, t.map_index) for t in tasks if t.state == "success"}
 
-        def pulled(group: str, name: str, index: int) -> Any:
+        def pulled(group: str, name: str, index: int, key: str = "return_value") -> Any:
             task_id = f"{group}.{name}"
             if (task_id, index) not in done:
                 return None
-            return ti.xcom_pull(task_ids=task_id, map_indexes=index)
+            return ti.xcom_pull(task_ids=task_id, map_indexes=index, key=key)
 
         facts = {}
         groups = {(t.task_id.split(".")[0], t.map_index) for t in tasks if "." in t.task_id}
@@ -144,11 +153,20 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
                 stopped=pause.get("stopped"),
                 started=pulled(group, "resume_tasks", index),
                 proof=pulled(group, "verify_no_s3_overwrite", index),
+                stopped_at=pause.get("stopped_at"),
+                started_at=pulled(group, "resume_tasks", index, STARTED_AT_KEY),
             )
         return facts
 
 
 def _outcome_line(record: dict) -> str:
+    approval = record["approval"]
+    if approval["outcome"] in ("rejected", "timed out"):
+        who = f" by {approval['by']}" if approval["by"] else ""
+        return (
+            f"the plan was {approval['outcome']}{who} at approve_plan, so nothing was "
+            "deployed: change the configs, or trigger a new run and have it approved"
+        )
     if record["final_state"] == FAILED:
         failed = ", ".join(record["failed_tasks"]) or "a step"
         return f"the deploy failed at {failed}: its log says what to do next"

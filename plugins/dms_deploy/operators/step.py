@@ -7,6 +7,7 @@ Each receives the step's work item (see `apply.step_items`) and calls one functi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
@@ -132,6 +133,14 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
         return {task: folders for task, folders in blocked.items() if folders}
 
 
+# resume_tasks' XCom: when the tasks it started were all started (running or loaded).
+STARTED_AT_KEY = "started_at"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def _occupied_message(blocked: dict[str, list[str]]) -> str:
     tasks = "; ".join(f"{t} would full-load into {', '.join(f)}" for t, f in blocked.items())
     return (
@@ -192,6 +201,8 @@ class PauseTasksOperator(_StepOperator):
             self.log.info("stopped: %s", ", ".join(stopped) or "none")
         return {
             "stopped": stopped,
+            # When the last of them stopped, for the audit ledger's pause windows.
+            "stopped_at": _now() if stopped else None,
             "records": before,
             # A rerun after the deploy: new folders may hold this step's own full loads.
             "deployed_already": deployed,
@@ -284,6 +295,8 @@ class ResumeTasksOperator(_StepOperator):
             raise AirflowFailException(f"{error}; clear resume_tasks to retry") from error
         for task, what in sorted(outcome.items()):
             self.log.info("%s: %s", task, what)
+        if outcome:  # beside the return value, whose shape is task -> how it started
+            context["ti"].xcom_push(key=STARTED_AT_KEY, value=_now())
         if blocked:
             raise AirflowFailException(
                 "not started, so that no S3 object is overwritten: "

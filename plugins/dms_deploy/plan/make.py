@@ -111,6 +111,7 @@ def make_plan(
     )
     offline = tuple(_with_validation(r, ctx) for r in desired.offline)
     checks = (*offline, *online)
+    disruptions = next(r for r in online if r.id == dms106_disruptive.INFO.id)
     return Plan(
         go=not any(c.status == "fail" for c in checks),
         checks=checks,
@@ -120,6 +121,7 @@ def make_plan(
         allow_disruptive=allow_disruptive,
         teams=team_list,
         environment=environment,
+        disruptive=dms106_disruptive.disruptive(disruptions),
     )
 
 

@@ -24,8 +24,12 @@ def verdict(plan: Plan) -> str:
         return f"## GO{scope}: no changes"
     tasks = len({c.task for c in plan.changes})
     steps = len(plan.steps)
+    gate = ""
+    if plan.disruptive:
+        gate = " (disruptive, acknowledged)" if plan.acknowledged else " after approval"
     return (
-        f"## GO{scope}: {steps} step{'s' * (steps != 1)}, {tasks} task{'s' * (tasks != 1)} change"
+        f"## GO{gate}{scope}: {steps} step{'s' * (steps != 1)}, "
+        f"{tasks} task{'s' * (tasks != 1)} change"
     )
 
 
@@ -42,6 +46,8 @@ def describe_change(change: TaskChange) -> str:
     parts += [f"version down `{b.source}` {b.old} → {b.new}" for b in change.lowered]
     if change.classification == "new":
         parts.append(f"new task with {len(change.added)} tables")
+    if change.classification == "deletion":
+        parts.append(f"task deleted with its {len(change.removed)} tables")
     if change.settings_changed:
         parts.append("task settings change")
     if change.task_paused:
@@ -75,8 +81,22 @@ def _disruptions(plan: Plan) -> str:
     ]
     if not found:
         return "### Disruptions\n\nNone: no task is replaced or deleted."
-    note = "acknowledged (allow_disruptive)" if plan.allow_disruptive else "not acknowledged"
-    return f"### Disruptions ({note})\n\n" + "\n".join(found)
+    if not plan.disruptive:  # only a forbidden change: a no-go whatever is acknowledged
+        return "### Disruptions\n\n" + "\n".join(found)
+    if plan.acknowledged:
+        heading = "acknowledged (allow_disruptive)"
+        note = (
+            "A run given this plan's digest deploys it without waiting; a run without the "
+            "digest waits for approval at `approve_plan`."
+        )
+    else:
+        heading = "need approval"
+        note = (
+            "A run waits at `approve_plan` until an approver approves or rejects them. To "
+            "accept them on the pull request instead, review `dmsctl plan --allow-disruptive` "
+            "and trigger with allow_disruptive and that plan's digest."
+        )
+    return f"### Disruptions ({heading})\n\n" + "\n".join([*found, "", note])
 
 
 def _checks(plan: Plan) -> str:

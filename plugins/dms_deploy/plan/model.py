@@ -156,6 +156,14 @@ class Plan:
     teams: tuple[str, ...] | None = None
     # The environment planned for; None without environments.json (the only environment).
     environment: str | None = None
+    # It replaces or deletes a task, an instance or a team stack (what DMS106 reports): a run
+    # deploys it only after approval, or acknowledged by allow_disruptive with its digest.
+    disruptive: bool = False
+
+    @property
+    def acknowledged(self) -> bool:
+        """The disruptions were accepted when the plan was made (allow_disruptive)."""
+        return self.disruptive and self.allow_disruptive
 
     @property
     def no_changes(self) -> bool:
@@ -175,10 +183,14 @@ class Plan:
         digest, so a deploy can refuse to run anything but the plan a reviewer saw.
 
         A named environment is part of it, so staging's reviewed digest never matches
-        production's plan; without one the digest is that of the steps alone."""
+        production's plan; without one the digest is that of the steps alone. So is the
+        acknowledgement of a disruptive plan: a digest reviewed without allow_disruptive never
+        lets a run skip the approval of its disruptions."""
         steps: object = [s.to_dict() for s in self.steps]
         if self.environment is not None:
             steps = {"environment": self.environment, "steps": steps}
+        if self.acknowledged:  # only then, so every other plan keeps its digest
+            steps = {"acknowledged": True, "steps": steps}
         text = json.dumps(steps, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -190,6 +202,7 @@ class Plan:
             "allow_disruptive": self.allow_disruptive,
             "teams": list(self.teams) if self.teams is not None else None,
             "environment": self.environment,
+            "disruptive": self.disruptive,
             "checks": [_check_to_dict(c) for c in self.checks],
             "steps": [s.to_dict() for s in self.steps],
             "stacks": [{"name": s.name, "team": s.team, "action": s.action} for s in self.stacks],
@@ -208,6 +221,7 @@ class Plan:
             allow_disruptive=data.get("allow_disruptive", False),
             teams=tuple(teams) if teams is not None else None,
             environment=data.get("environment"),
+            disruptive=data.get("disruptive", False),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dms_deploy.checks.base import CheckInfo, Finding
+from dms_deploy.checks.base import CheckInfo, CheckResult, Finding
 from dms_deploy.plan.checks.online_context import OnlineCheck, OnlineContext, always
 from dms_deploy.plan.templates import resources
 
@@ -10,17 +10,30 @@ INFO = CheckInfo(
     "DMS106",
     "no disruptive change (task replacement, migration-type change) unless acknowledged",
     "Replacing a task reloads every table in it; deleting a task, an instance or a team "
-    "stack stops replication. Both need allow_disruptive. CloudFormation cannot update a "
-    "task's migration type in place (a create-only property).",
+    "stack stops replication. Both are acknowledged by a person: in the run, an approver at "
+    "approve_plan, or on the pull request, a plan made with allow_disruptive whose digest the "
+    "run is given. CloudFormation cannot update a task's migration type in place (a "
+    "create-only property).",
 )
+
+# Each disruption is a warning, so the plan stays a go: the run asks for the approval (or
+# finds it acknowledged); a migration-type change is an error, since nothing can deploy it.
+ACKNOWLEDGED = "; acknowledged (allow_disruptive)"
+NEEDS_APPROVAL = "; a run waits for approval at approve_plan"
+
+
+def disruptive(result: CheckResult) -> bool:
+    """Whether DMS106 found a disruption that a person must accept (its warnings)."""
+    return any(f.severity == "warning" for f in result.findings)
+
 
 # Deleting these stops replication (a task, or every task on an instance).
 _DISRUPTIVE_DELETIONS = ("AWS::DMS::ReplicationTask", "AWS::DMS::ReplicationInstance")
 
 
 def run(ctx: OnlineContext) -> list[Finding]:
-    severity = "warning" if ctx.allow_disruptive else "error"
-    hint = "" if ctx.allow_disruptive else "; set allow_disruptive to accept it"
+    severity = "warning"
+    hint = ACKNOWLEDGED if ctx.allow_disruptive else NEEDS_APPROVAL
     findings = []
     for change in ctx.changes():
         why = "; ".join(change.reasons)
