@@ -109,3 +109,19 @@ def test_a_run_succeeds_when_healthy_and_fails_and_notifies_on_a_finding(
     assert main(["history", "--configs", str(configs), watched[-1][3]]) == 0
     shown = capsys.readouterr().out
     assert "| table-error | table public.payments of task payments-transactions |" in shown
+
+
+@pytest.mark.sandbox
+@pytest.mark.e2e
+def test_a_run_that_cannot_read_aws_still_leaves_its_record(
+    deployed: SandboxClient, configs: Path, capsys: pytest.CaptureFixture
+) -> None:
+    deployed.deny("dms:DescribeReplicationTasks", times=100)
+    assert run_drift() == ("failed", "failed")
+    deployed.clear_faults()
+    assert main(["history", "--configs", str(configs)]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    (watched,) = [cells for cells in listed if cells[1:3] == ["drift", "watch"]]
+    assert watched[5] == "failed"
+    assert main(["history", "--configs", str(configs), watched[3]]) == 0
+    assert "- could not compare: cannot read AWS: " in capsys.readouterr().out

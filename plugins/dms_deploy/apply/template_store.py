@@ -113,7 +113,7 @@ def load_template(store: TemplateStore, stack_name: str, sha256: str) -> str:
                 "it again"
             ) from error
         raise
-    body = data.decode("utf-8")
+    body = data.decode("utf-8", errors="replace")  # bytes that are not UTF-8 fail the digest
     if digest(body) != sha256:
         raise ApplyError(
             f"{where} does not hold the planned template of {stack_name}: its SHA-256 is "
