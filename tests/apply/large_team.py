@@ -1,11 +1,14 @@
-"""A copy of the example configs whose food team renders over CloudFormation's inline limit."""
+"""The example configs with a food team too large for CloudFormation's inline limit, on disk
+(`write_large_configs`), or of 2,000 tables, in memory (`with_bulk_tables`)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+from dms_deploy.config.models import Configs, Table
 from dms_deploy.paths import REPO_ROOT
 from dms_deploy.plan.templates import fits_inline
 
@@ -32,3 +35,24 @@ def write_large_configs(root: Path, extra_tables: int = 80) -> Path:
 
 def assert_too_large(body: str) -> None:
     assert not fits_inline(body), f"{len(body.encode()):,} bytes fits inline; add tables"
+
+
+def with_bulk_tables(configs: Configs, tables: int = 2000, tasks: int = 10) -> Configs:
+    """`configs` with `tasks` more tasks in food, of `tables / tasks` tables each (2,000 by
+    default) named short as `bench/deploy_scale.py` names them: a team template of ~1.2 MB."""
+    team = configs.teams[TEAM]
+    like = team.tasks[TASK]
+    added = {
+        f"bulk{k:02d}": replace(
+            like,
+            name=f"bulk{k:02d}",
+            paused=False,
+            tables=tuple(
+                Table(like.endpoint, f"s{k}", f"t{n}", "v202001010000")
+                for n in range(tables // tasks)
+            ),
+        )
+        for k in range(tasks)
+    }
+    food = replace(team, tasks={**team.tasks, **added})
+    return replace(configs, teams={**configs.teams, TEAM: food})

@@ -7,9 +7,10 @@ import pytest
 
 from dms_deploy.apply.polling import wait_until
 from dms_deploy.apply.stacks import deploy_stack, is_deployed, parse_template, stack_progress
-from dms_deploy.apply.template_store import TemplateStore, template_key
+from dms_deploy.apply.template_store import TemplateStore, store_templates, template_key
 from dms_deploy.config.load import load_configs
 from dms_deploy.paths import default_templates_dir
+from dms_deploy.plan.templates import digest
 from dms_deploy.render.stacks import render_base_stack, render_team_stack
 from tests.apply.large_team import STACK, TEAM, assert_too_large, write_large_configs
 
@@ -111,10 +112,11 @@ def test_a_rerun_after_the_upload_finds_the_object_and_does_not_put_it_again(
     )
 
 
-def test_the_deploy_operator_uploads_to_the_items_bucket_folder(
+def test_the_deploy_operator_reads_the_planned_template_from_the_items_bucket_folder(
     bootstrapped_sandbox, tmp_path
 ) -> None:
-    """DeployStackOperator hands deploy_stack the S3 client and the item's bucket and folder."""
+    """DeployStackOperator reads the template check_state stored in the item's bucket and
+    folder, by its SHA-256, and deploys it by the URL of that same object."""
     from dms_deploy.operators.step import DeployStackOperator
 
     configs = load_configs(write_large_configs(tmp_path)).configs
@@ -127,8 +129,9 @@ def test_the_deploy_operator_uploads_to_the_items_bucket_folder(
 
     body = render_team_stack(configs, TEAM, templates).body
     bucket, folder = configs.base.bucket, configs.base.bucket_folder
+    (key,) = store_templates(TemplateStore(s3, bucket, folder), [(STACK, body)])
     item = {
-        "stack": {"name": STACK, "action": "create", "body": body},
+        "stack": {"name": STACK, "action": "create", "body_sha256": digest(body)},
         "announced": [],
         "s3": {"bucket": bucket, "bucket_folder": folder},
     }
@@ -136,4 +139,4 @@ def test_the_deploy_operator_uploads_to_the_items_bucket_folder(
     result = operator.execute({})
     assert result["action"] == "executed"
     assert settle(cfn, STACK) == "CREATE_COMPLETE"
-    assert keys(s3, bucket, "") == [template_key(folder, STACK, body)]
+    assert keys(s3, bucket, "") == [key] == [template_key(folder, STACK, body)]

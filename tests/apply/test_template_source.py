@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -10,11 +11,13 @@ from botocore.exceptions import ClientError
 from dms_deploy.apply.errors import ApplyError
 from dms_deploy.apply.template_store import (
     TemplateStore,
+    load_template,
+    store_templates,
     template_key,
     template_source,
     template_url,
 )
-from dms_deploy.plan.templates import MAX_INLINE_TEMPLATE_BYTES
+from dms_deploy.plan.templates import MAX_INLINE_TEMPLATE_BYTES, digest
 
 BUCKET = "acme-data-lake"
 
@@ -46,6 +49,12 @@ class FakeS3:
             )
         self.objects[Key] = Body
         return {}
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        self.calls.append("get_object")
+        if Key not in self.objects:
+            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "..."}}, "GetObject")
+        return {"Body": io.BytesIO(self.objects[Key])}
 
 
 def body_of(size: int) -> str:
@@ -120,3 +129,32 @@ def test_key_and_url_forms() -> None:
         template_url("acme-data-lake", "us-east-1", "dms/cloudformation/dms-food/ab.yaml")
         == "https://acme-data-lake.s3.us-east-1.amazonaws.com/dms/cloudformation/dms-food/ab.yaml"
     )
+
+
+def test_stored_templates_read_back_by_digest_once_each() -> None:
+    s3 = FakeS3()
+    store = TemplateStore(s3, BUCKET, "dms")
+    small, large = body_of(100), body_of(MAX_INLINE_TEMPLATE_BYTES + 1)
+    keys = store_templates(store, [("dms-food", small), ("dms-food", large), ("dms-food", small)])
+    assert keys == [template_key("dms", "dms-food", b) for b in (small, large)]
+    assert load_template(store, "dms-food", digest(large)) == large
+    # A body read back from the store goes by URL without another call.
+    s3.calls.clear()
+    assert "TemplateURL" in template_source("dms-food", large, store, stored=True)
+    assert s3.calls == []
+
+
+def test_a_stored_template_replaced_since_the_plan_is_refused() -> None:
+    s3 = FakeS3()
+    store = TemplateStore(s3, BUCKET, "dms")
+    body = body_of(500)
+    (key,) = store_templates(store, [("dms-food", body)])
+    s3.objects[key] = body.replace("x", "y", 1).encode()
+    with pytest.raises(ApplyError, match="does not hold the planned template of dms-food"):
+        load_template(store, "dms-food", digest(body))
+
+
+def test_a_stored_template_that_is_gone_is_refused() -> None:
+    store = TemplateStore(FakeS3(), BUCKET, "dms")
+    with pytest.raises(ApplyError, match="the planned template of dms-food is not in s3://"):
+        load_template(store, "dms-food", digest("Resources: {}\n"))

@@ -173,7 +173,7 @@ def test_every_param_says_what_it_is_for() -> None:
 
 def test_mapped_step_instances_are_named_by_stack_and_action() -> None:
     dag = load_dag()
-    item = {"stack": {"name": "dms-food", "action": "update", "body": None}}
+    item = {"stack": {"name": "dms-food", "action": "update", "body_sha256": None}}
     env = dag.get_template_env()
     for name in STEP_TASKS:
         task = dag.get_task(f"step_1.{name}")

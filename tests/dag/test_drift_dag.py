@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import boto3
 import pytest
 from airflow.providers.amazon.aws.notifications.sns import SnsNotifier
 
+from dms_deploy.cli import main
 from sandbox.client import SandboxClient
 from scripts.local_airflow import _result, load_dag
 
 DAG_ID = "dms_drift"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:dms-drift"
+BUCKET = "acme-data-lake"
+LEDGER = "dms/deployments/"
+DATA = "dms/data/"
 
 
 def test_hourly_by_default_and_paused_on_creation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,10 +55,19 @@ def run_drift() -> tuple[str, str]:
     return result.state, result.tasks["watch_drift[-1]"]
 
 
+def bucket_keys() -> set[str]:
+    s3 = boto3.client("s3")
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
 @pytest.mark.sandbox
 @pytest.mark.e2e
 def test_a_run_succeeds_when_healthy_and_fails_and_notifies_on_a_finding(
-    deployed: SandboxClient, monkeypatch: pytest.MonkeyPatch
+    deployed: SandboxClient,
+    configs: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
 ) -> None:
     sns = boto3.client("sns", region_name="us-east-1")
     sqs = boto3.client("sqs", region_name="us-east-1")
@@ -63,6 +77,7 @@ def test_a_run_succeeds_when_healthy_and_fails_and_notifies_on_a_finding(
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
     monkeypatch.setenv("DMS_DRIFT_SNS_TOPIC_ARN", topic)
     deployed.clear_calls()
+    keys_before = bucket_keys()
 
     assert run_drift() == ("success", "success")
     assert not sqs.receive_message(QueueUrl=queue).get("Messages")
@@ -78,5 +93,35 @@ def test_a_run_succeeds_when_healthy_and_fails_and_notifies_on_a_finding(
         for c in deployed.calls()
         if not c["operation"].startswith(("Describe", "List", "Get", "Receive"))
     ]
-    # The watch writes nothing; the notifier publishes once.
-    assert [w for w in writes if w != "ValidateTemplate"] == ["Publish"], writes
+    # The watch changes nothing: its one write a run is its record in the audit ledger,
+    # a new object under deployments/ (tests/production/test_iam_policy.py); the notifier
+    # publishes once.
+    assert [w for w in writes if w != "ValidateTemplate"] == ["PutObject", "PutObject", "Publish"]
+    # Besides the CDC files the running tasks write under data/: the two records.
+    added = {k for k in bucket_keys() - keys_before if not k.startswith(DATA)}
+    assert len(added) == 2 and all(k.startswith(LEDGER) for k in added), added
+
+    # `dmsctl history` lists them beside the deploys: recorded at, kind, run id, attempt...
+    assert main(["history", "--configs", str(configs)]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    watched = [cells for cells in listed if cells[1:3] == ["drift", "watch"]]
+    assert [cells[4:6] for cells in watched] == [["1", "success"], ["1", "failed"]]
+    assert main(["history", "--configs", str(configs), watched[-1][3]]) == 0
+    shown = capsys.readouterr().out
+    assert "| table-error | table public.payments of task payments-transactions |" in shown
+
+
+@pytest.mark.sandbox
+@pytest.mark.e2e
+def test_a_run_that_cannot_read_aws_still_leaves_its_record(
+    deployed: SandboxClient, configs: Path, capsys: pytest.CaptureFixture
+) -> None:
+    deployed.deny("dms:DescribeReplicationTasks", times=100)
+    assert run_drift() == ("failed", "failed")
+    deployed.clear_faults()
+    assert main(["history", "--configs", str(configs)]) == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    (watched,) = [cells for cells in listed if cells[1:3] == ["drift", "watch"]]
+    assert watched[5] == "failed"
+    assert main(["history", "--configs", str(configs), watched[3]]) == 0
+    assert "- could not compare: cannot read AWS: " in capsys.readouterr().out

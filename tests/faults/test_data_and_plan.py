@@ -193,3 +193,31 @@ def test_a_task_stopped_by_hand_before_the_run_is_a_no_go(deployed, configs, cap
     result = trigger()
     assert result.state == "success", result.tasks
     assert_promises(before, deployed, configs, may_stop={RECIPES, "logistics-fleet"})
+
+
+def test_a_stored_template_replaced_after_the_plan_is_never_deployed(deployed, configs, capfd):
+    """check_state stores the plan's templates by SHA-256; one replaced in S3 before
+    pause_tasks reads it back is refused before anything stops. Once it is removed, a new
+    run stores it again and deploys."""
+    add_table(configs, "food", "recipes", REVIEWS)
+    s3 = boto3.client("s3")
+    prefix = "dms/cloudformation/dms-food/"
+
+    def replace_stored_templates() -> None:
+        listed = s3.list_objects_v2(Bucket="acme-data-lake", Prefix=prefix)
+        for item in listed.get("Contents", []):
+            s3.put_object(Bucket="acme-data-lake", Key=item["Key"], Body=b"Resources: {}\n")
+
+    before = record(deployed)
+    failed = trigger(before={"step_1.pause_tasks": replace_stored_templates})
+    assert failed.state == "failed"
+    assert failed.state_of("step_1.pause_tasks") == ["failed"]
+    assert "does not hold the planned template of dms-food" in capfd.readouterr().out
+    assert status(RECIPES) == "running"  # refused before stopping anything
+    assert not any(c["operation"] == "CreateChangeSet" for c in deployed.calls())
+
+    for item in s3.list_objects_v2(Bucket="acme-data-lake", Prefix=prefix).get("Contents", []):
+        remove(item["Key"])
+    rerun = trigger()
+    assert rerun.state == "success", rerun.tasks
+    assert_promises(before, deployed, configs, may_stop={RECIPES})

@@ -194,7 +194,17 @@ def test_the_planner_policy_is_a_subset_of_the_deployer_policy(deployer: list[di
 
 
 def test_the_drift_policy_is_read_only_and_covers_the_watch_calls() -> None:
-    readonly = actions(load("dms-drift-readonly-policy.json"))
+    """Read-only towards DMS, CloudFormation and CloudWatch; its one write is the watch's
+    record in the audit ledger, through `audit.ledger.write_record`: a PutObject under
+    `<folder>/deployments/` that must carry If-None-Match, so it never overwrites."""
+    statements = load("dms-drift-readonly-policy.json")
+    writes = [s for s in statements if "s3:PutObject" in actions([s])]
+    base = json.loads((REPO / "dms_configs" / "base.json").read_text(encoding="utf-8"))
+    ledger = f"arn:aws:s3:::{base['bucket']}/{base['bucket_folder']}/deployments/*"
+    assert [(actions([s]), s["Resource"], s.get("Condition")) for s in writes] == [
+        ({"s3:PutObject"}, ledger, {"Null": {"s3:if-none-match": "false"}})
+    ]
+    readonly = actions([s for s in statements if s not in writes])
     for action in readonly:
         verb = action.partition(":")[2]
         assert verb.startswith(("Describe", "List", "Get")) or action == (
@@ -202,5 +212,7 @@ def test_the_drift_policy_is_read_only_and_covers_the_watch_calls() -> None:
         ), action
     used = code_actions(PLANNER + WATCH)
     assert "cloudwatch:GetMetricData" in used
-    assert sorted(used - readonly) == [], "the watch calls more than its policy allows"
-    assert sorted(readonly - used) == [], "allowed but the watch never calls it"
+    assert "s3:PutObject" in actions_used([PACKAGE / "audit" / "ledger.py"])
+    used.add("s3:PutObject")  # the ledger record, written by the watch's operator
+    assert sorted(used - actions(statements)) == [], "the watch calls more than its policy allows"
+    assert sorted(actions(statements) - used) == [], "allowed but the watch never calls it"

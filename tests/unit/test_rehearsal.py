@@ -36,11 +36,11 @@ def test_the_scope_is_the_changed_tasks_that_run_afterwards() -> None:
             change("food-f", "restart"),
         ),
     )
-    assert rehearsal_scope(plan, {}).tasks == ("food-a", "food-b", "food-f")
+    assert rehearsal_scope(plan, []).tasks == ("food-a", "food-b", "food-f")
 
 
 def test_a_plan_without_changes_has_nothing_to_rehearse() -> None:
-    assert rehearsal_scope(Plan(go=True, checks=()), {}).tasks == ()
+    assert rehearsal_scope(Plan(go=True, checks=()), []).tasks == ()
 
 
 def test_tasks_count_when_running_or_finished_their_full_load() -> None:

@@ -20,7 +20,6 @@ from typing import Any
 
 from dms_deploy.apply.dms_tasks import describe_tasks
 from dms_deploy.apply.full_loads import LoadProgress, load_progress
-from dms_deploy.apply.step_items import step_items
 from dms_deploy.plan.model import Plan
 from dms_deploy.state.model import FULL_LOAD_FINISHED
 from dms_deploy.watch.cdc_latency import Latency, WatchedTask, latest_latencies
@@ -62,8 +61,9 @@ class TasksVerdict:
         return "every changed task is running and no full load failed"
 
 
-def rehearsal_scope(plan: Plan, s3: Mapping[str, str]) -> RehearsalScope:
-    """The tasks the plan changed that should run afterwards, and the new tables' loads.
+def rehearsal_scope(plan: Plan, items: Iterable[Mapping[str, Any]]) -> RehearsalScope:
+    """The tasks the plan changed that should run afterwards, and the new tables' loads,
+    from the work items of its steps (`step_items`, as check_state's XCom holds them).
 
     A task configured paused stays stopped on purpose, so it is not rehearsed."""
     tasks = sorted(
@@ -74,11 +74,10 @@ def rehearsal_scope(plan: Plan, s3: Mapping[str, str]) -> RehearsalScope:
         }
     )
     loads: dict[str, list[dict[str, str]]] = {}
-    for index in range(len(plan.steps)):
-        for item in step_items(plan, index, dict(s3)):
-            for task, tables in item["loads"].items():
-                if task in tasks:
-                    loads.setdefault(task, []).extend(tables)
+    for item in items:
+        for task, tables in item["loads"].items():
+            if task in tasks:
+                loads.setdefault(task, []).extend(tables)
     return RehearsalScope(tuple(tasks), loads)
 
 

@@ -129,6 +129,7 @@ def deploy_stack(
     announced: Iterable[str] = (),
     *,
     store: TemplateStore | None = None,
+    stored: bool = False,
     allow_removals: bool = False,
     timeout_seconds: float = 600.0,
     poll_seconds: float = 5.0,
@@ -137,7 +138,8 @@ def deploy_stack(
 
     Refuses a change set that replaces or removes a resource the plan did not announce:
     such a change would reload whole tasks without anyone having reviewed it. A body over
-    CloudFormation's inline limit is uploaded to `store` and sent as a TemplateURL.
+    CloudFormation's inline limit is uploaded to `store` (unless `stored` says the body
+    was read from it) and sent as a TemplateURL.
     """
     name = change_set_name(body)
     if ensure_deployable(cfn, stack_name, body) == "in progress":
@@ -147,7 +149,7 @@ def deploy_stack(
 
     waiting = (timeout_seconds, poll_seconds)
     stack = describe_stack(cfn, stack_name)
-    change_set = _fresh_change_set(cfn, stack_name, name, body, stack, waiting, store)
+    change_set = _fresh_change_set(cfn, stack_name, name, body, stack, waiting, store, stored)
     if change_set is None:
         return DeployOutcome("unchanged")
     changes = _all_changes(cfn, stack_name, name)
@@ -204,6 +206,7 @@ def _fresh_change_set(
     stack: dict | None,
     waiting: tuple[float, float],
     store: TemplateStore | None,
+    stored: bool,
 ) -> dict | None:
     """A change set ready to execute, or None when the template changes nothing."""
     existing = _describe_change_set(cfn, stack_name, name)
@@ -211,7 +214,7 @@ def _fresh_change_set(
         return existing
     # Uploaded (if too large to send inline) before anything changes, so a missing S3
     # location fails the step with the stack and its change sets as they were.
-    source = template_source(stack_name, body, store)
+    source = template_source(stack_name, body, store, stored=stored)
     if existing:
         # Left from an earlier attempt (failed, or executed and rolled back): start afresh.
         cfn.delete_change_set(StackName=stack_name, ChangeSetName=name)

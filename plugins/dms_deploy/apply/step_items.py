@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from dms_deploy.plan.model import Plan
-from dms_deploy.plan.templates import parse_template, properties, task_resources
+from dms_deploy.plan.templates import digest, parse_template, properties, task_resources
 from dms_deploy.plan.views import folder_of, mapped_tables
 
 
 def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any]]:
     """The work items of step `index` (0-based): one per stack that the step deploys.
 
-    Each item carries everything its tasks need: the exact template body that was
-    reviewed, the tasks to pause and resume, the tasks configured paused (never started),
-    the replacements and removals the plan announced, and where its table folders live.
+    Each item carries everything its tasks need: the SHA-256 of the exact template body
+    that was reviewed (the body is in the template store, `apply.template_store`), the
+    tasks to pause and resume, the tasks configured paused (never started), the
+    replacements and removals the plan announced, and where its table folders live.
     A task paused for a stack of another team (a base-stack change) goes with that stack.
     """
     if index >= len(plan.steps):
@@ -37,7 +38,11 @@ def step_items(plan: Plan, index: int, s3: dict[str, str]) -> list[dict[str, Any
                 "step": step.name,
                 "index": index,
                 "team": stack.team,
-                "stack": {"name": stack.name, "action": stack.action, "body": stack.body},
+                "stack": {
+                    "name": stack.name,
+                    "action": stack.action,
+                    "body_sha256": digest(stack.body) if stack.body is not None else None,
+                },
                 "pause": [t for t in step.pause if mine(t)],
                 "resume": [t for t in step.resume if mine(t)],
                 "start": {t: kind for t, kind in step.start.items() if mine(t)},

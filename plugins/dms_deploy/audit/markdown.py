@@ -7,7 +7,18 @@ from typing import Any
 
 from dms_deploy.checks.base import printable
 
-COLUMNS = ("recorded_at", "run_id", "attempt", "final_state", "dry_run", "teams", "plan_digest")
+COLUMNS = (
+    "recorded_at",
+    "kind",
+    "run_id",
+    "attempt",
+    "final_state",
+    "dry_run",
+    "teams",
+    "plan_digest",
+)
+# A record without `kind` is a deploy's; the drift watch's says "drift watch".
+DEPLOY_KIND = "deploy"
 
 
 def records_table(records: Iterable[Mapping[str, Any]]) -> str:
@@ -25,6 +36,8 @@ def _aligned(values: list[str], widths: list[int]) -> str:
 
 def _cell(record: Mapping[str, Any], column: str) -> str:
     value = record.get(column)
+    if column == "kind":
+        return printable(str(value or DEPLOY_KIND))
     if column == "teams":
         return ",".join(value or []) or "-"
     if column == "dry_run":
@@ -33,7 +46,10 @@ def _cell(record: Mapping[str, Any], column: str) -> str:
 
 
 def record_markdown(record: Mapping[str, Any]) -> str:
-    """One attempt of a run: trigger, plan, steps, pauses, S3 proof and outcome."""
+    """One attempt of a run: trigger, plan, steps, pauses, S3 proof and outcome; for the
+    drift watch, what it watched and found."""
+    if record.get("watch") is not None:
+        return _watch_markdown(record)
     trigger = record.get("trigger") or {}
     lines = [
         f"## {record['run_id']} (attempt {record['attempt']}): {record['final_state']}",
@@ -92,6 +108,27 @@ def _approval(record: Mapping[str, Any]) -> str:
     who = f" by {approval['by']}" if approval.get("by") else ""
     when = f" at {approval['at']}" if approval.get("at") else ""
     return printable(f"{outcome}{who}{when}")
+
+
+def _watch_markdown(record: Mapping[str, Any]) -> str:
+    watch = record["watch"]
+    trigger = record.get("trigger") or {}
+    watched = ", ".join(f"{n} {what}" for what, n in sorted((watch.get("watched") or {}).items()))
+    lines = [
+        f"## {record['run_id']} (attempt {record['attempt']}): {record['final_state']}",
+        "",
+        f"- {record.get('kind')}: {trigger.get('run_type') or '-'}, changes nothing",
+        f"- recorded at: {record.get('recorded_at')}",
+        f"- watched: {watched or 'nothing'}",
+    ]
+    if watch.get("unreadable"):
+        lines.append(f"- could not compare: {_md(watch['unreadable'])}")
+    lines += _section(
+        "Findings",
+        ("kind", "resource", "seen", "what to do"),
+        [(f["kind"], f["resource"], f["seen"], f["action"]) for f in watch.get("findings", [])],
+    )
+    return "\n".join(lines) + "\n"
 
 
 def _instance(step: Mapping[str, Any]) -> str:

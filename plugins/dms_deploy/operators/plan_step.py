@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,10 @@ from airflow.providers.amazon.aws.hooks.sts import StsHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
+from botocore.exceptions import BotoCoreError, ClientError
 
-from dms_deploy.apply.step_items import step_items
+from dms_deploy.apply.checked_plan import checked_value, items_of_step, planned_bodies
+from dms_deploy.apply.template_store import TemplateStore, store_templates
 from dms_deploy.config.load import environment_connection
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.plan.approval import digest_refusal
@@ -50,7 +51,10 @@ def plan_log(plan: Plan, *, dry_run: bool, git_sha: str | None) -> str:
 class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]):
     """Reads live state read-only, makes the plan, logs it, and fails on a no-go.
 
-    Returns the plan as JSON (the XCom the later steps execute), plus where the data lake is.
+    Returns the plan as JSON (the XCom the later steps execute), plus where the data lake is
+    and the steps' work items (`apply.checked_plan`). The XCom names each template by its
+    digest: before a deploy, the templates go to the template store, where the steps read
+    them back. A dry run or a refused plan stores nothing.
     """
 
     aws_hook_class = CloudFormationHook
@@ -101,12 +105,7 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             )
         dry_run = bool(params.get("dry_run"))
         self.log.info("%s", plan_log(plan, dry_run=dry_run, git_sha=params.get("git_sha")))
-        checked = {
-            # Plain JSON, as `dmsctl plan --format json` prints it (no tuples in the XCom).
-            "plan": json.loads(json.dumps(plan.to_dict())),
-            "dry_run": dry_run,
-            "s3": outcome.s3,
-        }
+        checked = checked_value(plan, outcome.s3, dry_run=dry_run)
         refusal = digest_refusal(plan, params.get("plan_digest"))
         if not plan.go or refusal:
             # The audit ledger records the plan a run refused, too.
@@ -120,7 +119,28 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             )
         if refusal:
             raise AirflowFailException(refusal)
+        if checked["items"]:
+            self._store_templates(plan, outcome.s3)
         return checked
+
+    def _store_templates(self, plan: Plan, s3: dict[str, str]) -> None:
+        s3_client = S3Hook(**self._hook_parameters).conn
+        store = TemplateStore(s3_client, s3["bucket"], s3["bucket_folder"])
+        try:
+            keys = store_templates(store, planned_bodies(plan))
+        except (BotoCoreError, ClientError) as error:
+            raise AirflowFailException(
+                f"the plan's templates could not be stored under s3://{store.bucket}/"
+                f"{store.bucket_folder}/cloudformation/: {error}; nothing was changed. Check "
+                "the deployer's access to that folder (deploy/iam/dms-deploy-policy.json), "
+                "then clear check_state"
+            ) from error
+        self.log.info(
+            "the plan's %d templates are stored under s3://%s/%s/cloudformation/ by SHA-256",
+            len(keys),
+            store.bucket,
+            store.bucket_folder,
+        )
 
 
 class SelectStepOperator(BaseOperator):
@@ -140,7 +160,7 @@ class SelectStepOperator(BaseOperator):
         if self.checked["dry_run"]:
             self.log.info("dry run: nothing is deployed")
             return []
-        items = step_items(Plan.from_dict(self.checked["plan"]), self.index, self.checked["s3"])
+        items = items_of_step(self.checked, self.index)
         for item in items:
             self.log.info(
                 "%s: pause %s, resume %s",

@@ -39,7 +39,7 @@ from dms_deploy.apply.stacks import (
     wait_until_settled,
 )
 from dms_deploy.apply.step_folders import folders_to_prove
-from dms_deploy.apply.template_store import TemplateStore
+from dms_deploy.apply.template_store import TemplateStore, load_template
 from dms_deploy.operators.links import STEP_LINKS, persist_step_links
 from dms_deploy.operators.text_table import text_table
 from dms_deploy.state.clients import RequiresConnection
@@ -77,10 +77,24 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     def stack_name(self) -> str:
         return self.item["stack"]["name"]
 
-    def proof_prefixes(self, cfn: Any) -> list[str]:
+    def template_store(self) -> TemplateStore:
+        s3 = self.item["s3"]
+        return TemplateStore(self.client(S3Hook), s3["bucket"], s3["bucket_folder"])
+
+    def planned_body(self) -> str | None:
+        """The template body this step deploys, read from the template store and checked
+        against the plan's digest; None for a stack the step deletes."""
+        sha256 = self.item["stack"].get("body_sha256")
+        if sha256 is None:
+            return None
+        try:
+            return load_template(self.template_store(), self.stack_name, sha256)
+        except ApplyError as error:
+            raise AirflowFailException(str(error)) from error
+
+    def proof_prefixes(self, cfn: Any, body: str | None) -> list[str]:
         """The folders the step can make DMS load into or leave (see `apply.s3_guard`), as
         S3 key prefixes: a few for a small change, whatever the stack's size."""
-        body = self.item["stack"]["body"]
         deployed = None
         if describe_stack(cfn, self.stack_name) is not None:
             got = cfn.get_template(StackName=self.stack_name, TemplateStage="Original")
@@ -163,14 +177,14 @@ class PauseTasksOperator(_StepOperator):
 
     def execute(self, context: Any) -> dict:
         cfn = self.client(CloudFormationHook)
-        prefixes = self.proof_prefixes(cfn)
+        body = self.planned_body()
+        prefixes = self.proof_prefixes(cfn, body)
         before = record_folders(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
         self.log.info(
             "recorded %d objects in the %d table folders this step loads into or leaves",
             sum(r["count"] for r in before.values()),
             len(before),
         )
-        body = self.item["stack"]["body"]
         deployed = False
         if body is not None and is_deployed(cfn, self.stack_name, body):
             self.log.info("%s already holds this step's template: nothing to stop", self.stack_name)
@@ -212,8 +226,9 @@ class PauseTasksOperator(_StepOperator):
 class DeployStackOperator(_StepOperator):
     """Create the change set of the reviewed template, refuse surprises, execute it.
 
-    A template over CloudFormation's inline limit goes through the data-lake bucket's
-    `<folder>/cloudformation/` folder."""
+    The template is read from the template store (the data-lake bucket's
+    `<folder>/cloudformation/`) and checked against the plan's digest; one over
+    CloudFormation's inline limit goes by URL to that same object."""
 
     operator_extra_links = STEP_LINKS
 
@@ -223,17 +238,15 @@ class DeployStackOperator(_StepOperator):
             if self.item["stack"]["action"] == "delete":
                 outcome = delete_stack(cfn, self.stack_name)
             else:
-                store = TemplateStore(
-                    self.client(S3Hook),
-                    self.item["s3"]["bucket"],
-                    self.item["s3"]["bucket_folder"],
-                )
+                body = self.planned_body()
+                assert body is not None, "a create or update names its template"
                 outcome = deploy_stack(
                     cfn,
                     self.stack_name,
-                    self.item["stack"]["body"],
+                    body,
                     self.item["announced"],
-                    store=store,
+                    store=self.template_store(),
+                    stored=True,
                     allow_removals=self.item.get("allow_removals", False),
                     timeout_seconds=self.wait_timeout,
                     poll_seconds=self.poll_seconds,

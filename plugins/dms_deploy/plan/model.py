@@ -42,6 +42,11 @@ class StackAction:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> StackAction:
+        """Other keys are left out: the DAG's XCom names a body by `body_sha256`."""
+        return cls(data["name"], data["team"], data["action"], data.get("body"))
+
 
 @dataclass(frozen=True)
 class Step:
@@ -77,7 +82,7 @@ class Step:
     def from_dict(cls, data: dict) -> Step:
         return cls(
             name=data.get("name", ""),
-            stacks=tuple(StackAction(**s) for s in data["stacks"]),
+            stacks=tuple(StackAction.from_dict(s) for s in data["stacks"]),
             pause=tuple(data.get("pause", ())),
             resume=tuple(data.get("resume", ())),
             start=dict(data.get("start", {})),
@@ -216,7 +221,7 @@ class Plan:
             go=data["go"],
             checks=tuple(_check_from_dict(c) for c in data["checks"]),
             steps=tuple(Step.from_dict(s) for s in data["steps"]),
-            stacks=tuple(StackAction(**s) for s in data.get("stacks", ())),
+            stacks=tuple(StackAction.from_dict(s) for s in data.get("stacks", ())),
             changes=tuple(TaskChange.from_dict(c) for c in data.get("changes", ())),
             allow_disruptive=data.get("allow_disruptive", False),
             teams=tuple(teams) if teams is not None else None,

@@ -50,7 +50,8 @@ class _RehearsalSensor(AwsBaseSensor[DmsHook]):
             raise AirflowSkipException("no rehearsal: the run's rehearse param is off")
         if self.checked["dry_run"]:
             raise AirflowSkipException("no rehearsal: a dry run deploys nothing")
-        scope = rehearsal_scope(Plan.from_dict(self.checked["plan"]), self.checked["s3"])
+        items = [item for step in self.checked.get("items") or [] for item in step]
+        scope = rehearsal_scope(Plan.from_dict(self.checked["plan"]), items)
         if not scope.tasks:
             raise AirflowSkipException("no rehearsal: the plan changed no task that runs")
         return scope

@@ -40,6 +40,9 @@ class WatchReport:
     unreadable: str | None = None
     # What was looked at, so that "no findings" says what it covers.
     watched: dict[str, int] = field(default_factory=dict)
+    # The credentials belong to another account than the environment's (DMS111): nothing
+    # was compared, and nothing may be written there, not even the watch's record.
+    other_account: bool = False
 
     @property
     def healthy(self) -> bool:

@@ -3,7 +3,8 @@ CloudWatch metrics. The one entry point of `dmsctl drift` and the `dms_drift` DA
 
 Calls: those of `dmsctl plan` (Describe, List, Get, ValidateTemplate; see `state.read`), one
 filtered DescribeTableStatistics per configured task, and GetMetricData for the tasks that
-replicate changes. Nothing is written.
+replicate changes. Nothing is written here; the DAG adds the run's record to the audit
+ledger (`audit.watch_record`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from dms_deploy.watch.table_errors import tables_in_error
 DEFAULT_LATENCY_SECONDS = 600.0
 # How far back CloudWatch is read for the newest latency datapoint.
 DEFAULT_WINDOW_MINUTES = 15
+# The planner's account guard: live state read with another account's credentials is not
+# the environment's, so it is not compared.
+ACCOUNT_GUARD = "DMS111"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ def watch_against_aws(
     desired, plan = outcome.desired, outcome.plan
     if plan is None or desired is None or desired.configs is None:
         return WatchReport(unreadable=outcome.unreadable or _config_failures(plan))
+    guard = next((c for c in plan.checks if c.id == ACCOUNT_GUARD), None)
+    if guard is not None and guard.status == "fail":
+        why = "; ".join(f.message for f in guard.findings) or "another account"
+        return WatchReport(unreadable=f"{ACCOUNT_GUARD}: {why}", other_account=True)
     configs, observed = desired.configs, outcome.observed
     watched = rules.watched_tasks(configs, observed)
     replicating = rules.replicating_changes(configs, observed)
