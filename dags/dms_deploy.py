@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, Param, task_group
 
 from dms_deploy.operators.offline import RenderTemplatesOperator, ValidateConfigsOperator
-from dms_deploy.operators.plan_step import CheckStateOperator, SelectStepOperator
+from dms_deploy.operators.plan_step import ACCOUNT_KEY, CheckStateOperator, SelectStepOperator
 from dms_deploy.operators.record_run import RecordRunOperator
 from dms_deploy.operators.step import (
     DeployStackOperator,
@@ -186,6 +186,8 @@ with DAG(
     def deploy_step(item: dict) -> None:
         common = {
             "item": item,
+            # Pause, deploy and resume confirm this account before their first change.
+            "expected_account": check.output[ACCOUNT_KEY],
             "poll_seconds": POLL_SECONDS,
             "wait_timeout": WAIT_SECONDS,
             "map_index_template": STACK_NAME,

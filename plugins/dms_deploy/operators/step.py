@@ -1,7 +1,8 @@
 """The per-stack operators of one plan step: pause, deploy, resume, verify.
 
 Each receives the step's work item (see `apply.step_items`) and calls one function of
-`apply/`. All of them are safe to clear and rerun.
+`apply/`. All of them are safe to clear and rerun. Pause, deploy and resume first confirm
+that the connection still reaches the account check_state confirmed (`apply.account_guard`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
 from airflow.providers.amazon.aws.hooks.dms import DmsHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.hooks.sts import StsHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
+from dms_deploy.apply.account_guard import account_mismatch
 from dms_deploy.apply.dms_tasks import (
     MissingTasks,
     PauseUndone,
@@ -47,20 +50,42 @@ from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
 class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     aws_hook_class = DmsHook
-    template_fields: Sequence[str] = aws_template_fields("item")
+    template_fields: Sequence[str] = aws_template_fields("item", "expected_account")
 
     def __init__(
-        self, *, item: dict, wait_timeout: float = 1800.0, poll_seconds: float = 10.0, **kwargs: Any
+        self,
+        *,
+        item: dict,
+        expected_account: dict | None = None,
+        wait_timeout: float = 1800.0,
+        poll_seconds: float = 10.0,
+        **kwargs: Any,
     ) -> None:
         # wait_timeout bounds each wait for tasks to stop or start and for a change set.
+        # expected_account: the account the plan is for (check_state's ACCOUNT_KEY XCom).
         super().__init__(**kwargs)
         self.item = item
+        self.expected_account = expected_account
         self.wait_timeout = wait_timeout
         self.poll_seconds = poll_seconds
 
     def client(self, hook_class: type) -> Any:
         """Another service's client with this operator's connection, region and config."""
         return hook_class(**self._hook_parameters).conn
+
+    def confirm_account(self, consequence: str) -> None:
+        """Before the first call that changes anything: the connection may have been edited
+        since check_state. In another account nothing is called but GetCallerIdentity, and
+        the task fails without retries with `consequence` (what it left and what to do)."""
+        problem = account_mismatch(
+            self.client(StsHook), self.hook.conn.meta.region_name, self.expected_account
+        )
+        if problem:
+            raise AirflowFailException(f"{problem}; {consequence}")
+
+    @property
+    def expected_account_id(self) -> str:
+        return (self.expected_account or {}).get("account_id", "")
 
     def pre_execute(self, context: Any) -> None:
         super().pre_execute(context)
@@ -153,6 +178,11 @@ class PauseTasksOperator(_StepOperator):
     operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict:
+        self.confirm_account(
+            f"nothing was stopped or changed. Point connection {self.aws_conn_id!r} at the "
+            "environment's account again, then clear pause_tasks (or trigger a new run, "
+            "which plans again)"
+        )
         cfn = self.client(CloudFormationHook)
         prefixes = self.proof_prefixes(cfn)
         before = record_folders(self.client(S3Hook), self.item["s3"]["bucket"], prefixes)
@@ -207,6 +237,14 @@ class DeployStackOperator(_StepOperator):
     operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict:
+        paused = ", ".join(self.item["pause"]) or "none"
+        self.confirm_account(
+            f"nothing was deployed, and resume_tasks starts nothing through this connection "
+            f"either, so the tasks this step paused (of: {paused}) stay stopped in account "
+            f"{self.expected_account_id}. Point connection {self.aws_conn_id!r} at the "
+            "environment's account again, then clear this deploy_stack (its resume_tasks "
+            "runs again with it)"
+        )
         cfn = self.client(CloudFormationHook)
         try:
             if self.item["stack"]["action"] == "delete":
@@ -254,6 +292,15 @@ class ResumeTasksOperator(_StepOperator):
     operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict[str, str]:
+        # In another account a start would touch tasks that are not this step's, so nothing
+        # is called there; the run fails, naming the tasks that may still be stopped.
+        starting = [t for t in self.item["resume"] if t not in self.item["keep_stopped"]]
+        self.confirm_account(
+            f"nothing was started or changed there. In account {self.expected_account_id} "
+            f"these tasks may still be stopped: {', '.join(starting) or 'none'}. Point "
+            f"connection {self.aws_conn_id!r} at the environment's account again, then clear "
+            "resume_tasks to start them"
+        )
         cfn = self.client(CloudFormationHook)
         try:
             wait_until_settled(cfn, self.stack_name, self.waiting)
@@ -297,7 +344,7 @@ class VerifyNoS3OverwriteOperator(_StepOperator):
     """Prove that no object recorded before the deploy changed or vanished, and that
     tables loading for the first time wrote only into folders that were empty."""
 
-    template_fields: Sequence[str] = aws_template_fields("item", "before")
+    template_fields: Sequence[str] = aws_template_fields("item", "expected_account", "before")
 
     def __init__(self, *, before: dict | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

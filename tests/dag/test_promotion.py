@@ -1,0 +1,231 @@
+"""Promotion through two AWS accounts, end to end: the real DAG against two sandboxes.
+
+Staging is account 210987654321, production the default sandbox account. Each has its own
+Airflow connection, and each run deploys through the connection its own Airflow deployment
+names (`DMS_DEPLOY_AWS_CONN_ID`, docs/production.md). The promotion is the documented one
+(README "Environments and promotion", ci-examples/deploy-on-merge.yml): a staging run with
+`rehearse`, then a production run, planned afresh, only when the staging run succeeded.
+
+The account guard of the later steps is tested here too: a connection edited after
+check_state to reach the other account is refused before any change there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sandbox.client import SandboxClient
+from scripts.local_airflow import (
+    RunResult,
+    clear_failed_and_rerun,
+    deploy_directly,
+    trigger,
+    xcom,
+)
+from tests.dag.test_rehearsal import RECIPES, bump_recipes, short_soak  # noqa: F401
+from tests.faults.promises import assert_promises, deployed_tasks, objects, record
+from tests.planner.sandbox_world import READ_ONLY_PREFIXES
+from tests.planner.test_environments_sandbox import (  # noqa: F401
+    STAGING_ACCOUNT,
+    connect,
+    staging_server,
+    write_environments,
+)
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.e2e]
+
+BUMPED_FOLDER = "recipesdb__public__recipes__v202611260000"
+
+
+@dataclass(frozen=True)
+class Accounts:
+    staging: SandboxClient
+    production: SandboxClient
+
+    def of(self, environment: str) -> SandboxClient:
+        return self.staging if environment == "staging" else self.production
+
+
+@contextmanager
+def aws_at(sandbox: SandboxClient) -> Iterator[None]:
+    """boto3's default clients (the promise checks, a direct deploy) reach this sandbox."""
+    previous = os.environ["AWS_ENDPOINT_URL"]
+    os.environ["AWS_ENDPOINT_URL"] = sandbox.url
+    try:
+        yield
+    finally:
+        os.environ["AWS_ENDPOINT_URL"] = previous
+
+
+@pytest.fixture
+def accounts(account, staging_server, configs, monkeypatch, short_soak) -> Accounts:  # noqa: F811
+    """Both accounts with the example configs deployed and replicating, each behind its
+    own connection, and environments.json naming both."""
+    staging_server.reset()
+    staging_server.bootstrap(str(configs))
+    write_environments(configs)
+    both = Accounts(staging_server, account)
+    for environment in ("staging", "production"):
+        connect(monkeypatch, f"aws_{environment}", both.of(environment))
+        with aws_at(both.of(environment)):
+            deploy_directly(configs, environment=environment)
+        both.of(environment).clear_calls()
+    return both
+
+
+def run_in(
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    conf: dict | None = None,
+    before: dict[str, Callable[[], None]] | None = None,
+) -> RunResult:
+    """A run of `dms_deploy` in the environment's own Airflow deployment."""
+    monkeypatch.setenv("DMS_DEPLOY_AWS_CONN_ID", f"aws_{environment}")
+    return trigger({"environment": environment, **(conf or {})}, before=before)
+
+
+def promote(monkeypatch: pytest.MonkeyPatch) -> tuple[RunResult, RunResult | None]:
+    """`dmsctl trigger --wait --env staging --rehearse && dmsctl trigger --wait --env
+    production`: production runs only when staging's run succeeded."""
+    staging = run_in("staging", monkeypatch, {"rehearse": True})
+    if staging.state != "success":
+        return staging, None
+    return staging, run_in("production", monkeypatch)
+
+
+def writes(sandbox: SandboxClient) -> list[str]:
+    return [
+        c["operation"] for c in sandbox.calls() if not c["operation"].startswith(READ_ONLY_PREFIXES)
+    ]
+
+
+def test_a_version_bump_rehearsed_in_staging_is_promoted_to_production(
+    accounts: Accounts, configs: Path, monkeypatch, capfd
+):
+    before = {}
+    for environment in ("staging", "production"):
+        with aws_at(accounts.of(environment)):
+            before[environment] = record(accounts.of(environment))
+    bump_recipes(configs)
+
+    staging, production = promote(monkeypatch)
+
+    assert staging.state == "success", staging.tasks
+    assert staging.state_of("rehearse_cdc_latency") == ["success"]
+    assert production is not None and production.state == "success", production.tasks
+    assert production.state_of("rehearse_cdc_latency") == ["skipped"]
+    out = capfd.readouterr().out
+    assert f"watching the CDC latency of {RECIPES}" in out
+    # Production's plan is its own, made against production's state.
+    staged = xcom(staging.run_id, "check_state")["plan"]
+    produced = xcom(production.run_id, "check_state")["plan"]
+    assert (staged["environment"], produced["environment"]) == ("staging", "production")
+    assert staged["digest"] != produced["digest"]
+    for environment in ("staging", "production"):
+        sandbox = accounts.of(environment)
+        assert "StopReplicationTask" in writes(sandbox), environment
+        with aws_at(sandbox):
+            assert_promises(
+                before[environment], sandbox, configs, may_stop={RECIPES}, environment=environment
+            )
+            loaded = [k for k in objects() if f"/{BUMPED_FOLDER}/LOAD" in k]
+            assert loaded, f"{environment}: the bumped table was not loaded anew"
+
+
+def test_a_failed_staging_rehearsal_stops_the_promotion_before_production(
+    accounts: Accounts, configs: Path, monkeypatch, capfd
+):
+    with aws_at(accounts.production):
+        before = record(accounts.production)
+        stacks = deployed_tasks()
+    bump_recipes(configs)
+    accounts.staging.hold_cdc_latency(RECIPES, 900)
+
+    staging, production = promote(monkeypatch)
+
+    assert staging.state == "failed"
+    assert staging.state_of("rehearse_cdc_latency") == ["failed"]
+    out = capfd.readouterr().out
+    assert f"{RECIPES}: CDCLatency" in out and "900s" in out
+    assert "must not be promoted to production" in out
+    assert production is None
+    assert accounts.production.calls() == []
+    with aws_at(accounts.production):
+        assert deployed_tasks() == stacks
+        # Unchanged, so still one bump behind the configs: not converged.
+        assert_promises(before, accounts.production, configs, converged=False)
+
+
+def switch_connection(monkeypatch, accounts: Accounts) -> Callable[[], None]:
+    """Someone edits staging's connection to reach production's account, mid-run."""
+
+    def switch() -> None:
+        connect(monkeypatch, "aws_staging", accounts.production)
+        accounts.production.clear_calls()
+
+    return switch
+
+
+def test_a_connection_switched_before_pause_is_refused_before_any_change(
+    accounts: Accounts, configs: Path, monkeypatch, capfd
+):
+    with aws_at(accounts.staging):
+        before = record(accounts.staging)
+    bump_recipes(configs)
+    switch = switch_connection(monkeypatch, accounts)
+
+    result = run_in("staging", monkeypatch, before={"step_1.pause_tasks": switch})
+
+    assert result.state == "failed"
+    assert result.state_of("step_1.pause_tasks") == ["failed"]
+    assert not result.ran("step_1.deploy_stack")
+    out = capfd.readouterr().out
+    assert (
+        "the connection now reaches account 123456789012, but this run's plan is for "
+        f"environment 'staging', account {STAGING_ACCOUNT}"
+    ) in out
+    assert "nothing was stopped or changed" in out
+    calls = [c["operation"] for c in accounts.production.calls()]
+    assert "GetCallerIdentity" in calls and writes(accounts.production) == [], calls
+    assert writes(accounts.staging) == []
+    with aws_at(accounts.staging):
+        assert_promises(before, accounts.staging, configs, converged=False)
+
+
+def test_a_connection_switched_before_deploy_changes_nothing_there_and_resume_says_what_is_stopped(
+    accounts: Accounts, configs: Path, monkeypatch, capfd
+):
+    """The pause stopped a task in staging; neither the deploy nor the resume touches
+    production, and the failed run names the task left stopped. With the connection put
+    back, clearing the failed tasks finishes the deploy in staging."""
+    with aws_at(accounts.staging):
+        before = record(accounts.staging)
+    bump_recipes(configs)
+    switch = switch_connection(monkeypatch, accounts)
+
+    result = run_in("staging", monkeypatch, before={"step_1.deploy_stack": switch})
+
+    assert result.state == "failed"
+    assert result.state_of("step_1.pause_tasks") == ["success"]
+    assert result.state_of("step_1.deploy_stack") == ["failed"]
+    assert result.state_of("step_1.resume_tasks") == ["failed"]
+    out = capfd.readouterr().out
+    assert "nothing was deployed" in out
+    assert f"In account {STAGING_ACCOUNT} these tasks may still be stopped: {RECIPES}" in out
+    assert writes(accounts.production) == []
+    assert "StopReplicationTask" in writes(accounts.staging)
+
+    connect(monkeypatch, "aws_staging", accounts.staging)
+    rerun = clear_failed_and_rerun(result.run_id)
+    assert rerun.state == "success", rerun.tasks
+    assert writes(accounts.production) == []
+    with aws_at(accounts.staging):
+        assert_promises(
+            before, accounts.staging, configs, may_stop={RECIPES}, environment="staging"
+        )
