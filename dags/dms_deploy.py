@@ -245,6 +245,7 @@ with DAG(
     rehearse_running = RehearseTasksRunningSensor(
         task_id="rehearse_tasks_running",
         checked=check.output,
+        expected_account=check.output[ACCOUNT_KEY],
         trigger_rule="none_failed",
         deferrable=DEFERRABLE,
         poke_interval=POLL_SECONDS,
@@ -254,6 +255,7 @@ with DAG(
     rehearse_latency = RehearseCdcLatencySensor(
         task_id="rehearse_cdc_latency",
         checked=check.output,
+        expected_account=check.output[ACCOUNT_KEY],
         limit_seconds=REHEARSAL_LATENCY_SECONDS,
         soak_minutes=REHEARSAL_SOAK_MINUTES,
         deferrable=DEFERRABLE,

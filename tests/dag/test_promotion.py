@@ -244,12 +244,13 @@ def test_a_connection_switched_before_pause_is_refused_before_any_change(
         assert_promises(before, accounts.staging, configs, converged=False)
 
 
-def test_a_connection_switched_before_deploy_changes_nothing_there_and_resume_says_what_is_stopped(
+def test_a_connection_switched_mid_run_changes_and_judges_nothing_in_the_other_account(
     staging_deployed: Accounts, configs: Path, monkeypatch, capfd
 ):
-    """The pause stopped a task in staging; neither the deploy nor the resume touches
-    production, and the failed run names the task left stopped. With the connection put
-    back, clearing the failed tasks finishes the deploy in staging."""
+    """Switched before deploy_stack: the pause had stopped a task in staging; neither the
+    deploy nor the resume touches production, and the failed run names the task left
+    stopped. Put back, clearing the failed tasks finishes the deploy in staging. Switched
+    again before the rehearsal: it reads nothing in production and fails."""
     accounts = staging_deployed
     with aws_at(accounts.staging):
         before = record(accounts.staging)
@@ -257,7 +258,9 @@ def test_a_connection_switched_before_deploy_changes_nothing_there_and_resume_sa
     bump_recipes(configs)
     switch = switch_connection(monkeypatch, accounts)
 
-    result = run_in("staging", monkeypatch, before={"step_1.deploy_stack": switch})
+    result = run_in(
+        "staging", monkeypatch, {"rehearse": True}, before={"step_1.deploy_stack": switch}
+    )
 
     assert result.state == "failed"
     assert result.state_of("step_1.pause_tasks") == ["success"]
@@ -270,9 +273,13 @@ def test_a_connection_switched_before_deploy_changes_nothing_there_and_resume_sa
     assert "StopReplicationTask" in writes(accounts.staging)
 
     connect(monkeypatch, "aws_staging", accounts.staging)
-    rerun = clear_failed_and_rerun(result.run_id)
-    assert rerun.state == "success", rerun.tasks
-    assert writes(accounts.production) == []
+    rerun = clear_failed_and_rerun(result.run_id, before={"rehearse_tasks_running": switch})
+    assert rerun.state == "failed"
+    assert rerun.state_of("step_2.resume_tasks") == ["success"]
+    assert rerun.state_of("rehearse_tasks_running") == ["failed"]
+    out = capfd.readouterr().out
+    assert "nothing was read there, and this rehearsal did not hold" in out
+    assert [c["operation"] for c in accounts.production.calls()] == ["GetCallerIdentity"] * 2
     with aws_at(accounts.staging):
         assert_promises(
             before, accounts.staging, configs, may_stop={RECIPES}, environment="staging"

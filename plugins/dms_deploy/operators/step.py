@@ -13,12 +13,10 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.cloud_formation import CloudFormationHook
 from airflow.providers.amazon.aws.hooks.dms import DmsHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.providers.amazon.aws.hooks.sts import StsHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk.exceptions import AirflowFailException
 
-from dms_deploy.apply.account_guard import account_mismatch
 from dms_deploy.apply.dms_tasks import (
     MissingTasks,
     PauseUndone,
@@ -42,13 +40,14 @@ from dms_deploy.apply.stacks import (
 )
 from dms_deploy.apply.step_folders import folders_to_prove
 from dms_deploy.apply.template_store import TemplateStore
+from dms_deploy.operators.account import ConfirmsAccount
 from dms_deploy.operators.links import STEP_LINKS, persist_step_links
 from dms_deploy.operators.text_table import text_table
 from dms_deploy.state.clients import RequiresConnection
 from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
 
-class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
+class _StepOperator(ConfirmsAccount, RequiresConnection, AwsBaseOperator[DmsHook]):
     aws_hook_class = DmsHook
     template_fields: Sequence[str] = aws_template_fields("item", "expected_account")
 
@@ -72,20 +71,6 @@ class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
     def client(self, hook_class: type) -> Any:
         """Another service's client with this operator's connection, region and config."""
         return hook_class(**self._hook_parameters).conn
-
-    def confirm_account(self, consequence: str) -> None:
-        """Before the first call that changes anything: the connection may have been edited
-        since check_state. In another account nothing is called but GetCallerIdentity, and
-        the task fails without retries with `consequence` (what it left and what to do)."""
-        problem = account_mismatch(
-            self.client(StsHook), self.hook.conn.meta.region_name, self.expected_account
-        )
-        if problem:
-            raise AirflowFailException(f"{problem}; {consequence}")
-
-    @property
-    def expected_account_id(self) -> str:
-        return (self.expected_account or {}).get("account_id", "")
 
     def pre_execute(self, context: Any) -> None:
         super().pre_execute(context)

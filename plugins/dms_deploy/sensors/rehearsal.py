@@ -34,18 +34,27 @@ from dms_deploy.apply.rehearsal import (
     still_loading,
     tasks_in_full_load,
 )
+from dms_deploy.operators.account import ConfirmsAccount
 from dms_deploy.plan.model import Plan
 from dms_deploy.triggers.aws import aws_kwargs
 from dms_deploy.triggers.rehearsal import LatencySoakTrigger, TasksRunningTrigger
 
 
-class _RehearsalSensor(AwsBaseSensor[DmsHook]):
+class _RehearsalSensor(ConfirmsAccount, AwsBaseSensor[DmsHook]):
     aws_hook_class = DmsHook
-    template_fields: Sequence[str] = aws_template_fields("checked")
+    template_fields: Sequence[str] = aws_template_fields("checked", "expected_account")
 
-    def __init__(self, *, checked: Any, deferrable: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        checked: Any,
+        expected_account: dict | None = None,
+        deferrable: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.checked = checked
+        self.expected_account = expected_account
         self.deferrable = deferrable
 
     def scope(self, context: Any) -> RehearsalScope:
@@ -58,6 +67,15 @@ class _RehearsalSensor(AwsBaseSensor[DmsHook]):
         if not scope.tasks:
             raise AirflowSkipException("no rehearsal: the plan changed no task that runs")
         return scope
+
+    def confirm_rehearsed_account(self) -> None:
+        """A rehearsal read in another account would judge tasks that are not the ones
+        deployed, and could pass: the account is confirmed before the first read."""
+        self.confirm_account(
+            f"nothing was read there, and this rehearsal did not hold, so the change must not "
+            f"be promoted to production. Point connection {self.aws_conn_id!r} at the "
+            f"environment's account again, then clear {self.task_id}"
+        )
 
 
 class RehearseTasksRunningSensor(_RehearsalSensor):
@@ -73,6 +91,7 @@ class RehearseTasksRunningSensor(_RehearsalSensor):
 
     def execute(self, context: Any) -> Any:
         scope = self.scope(context)
+        self.confirm_rehearsed_account()
         if not self.deferrable:
             try:
                 return super().execute(context)
@@ -131,6 +150,7 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
 
     def execute(self, context: Any) -> None:
         scope = self.scope(context)
+        self.confirm_rehearsed_account()
         watched = replicating_tasks(self.hook.conn, scope.tasks)
         if not watched:
             self.log.info("no changed task replicates changes: no CDC latency to watch")
