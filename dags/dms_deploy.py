@@ -17,7 +17,7 @@ from dms_deploy.operators.approval import (
     timeout_from_env,
 )
 from dms_deploy.operators.offline import RenderTemplatesOperator, ValidateConfigsOperator
-from dms_deploy.operators.plan_step import CheckStateOperator, SelectStepOperator
+from dms_deploy.operators.plan_step import ACCOUNT_KEY, CheckStateOperator, SelectStepOperator
 from dms_deploy.operators.record_run import RecordRunOperator
 from dms_deploy.operators.step import (
     DeployStackOperator,
@@ -225,6 +225,8 @@ with DAG(
     def deploy_step(item: dict) -> None:
         common = {
             "item": item,
+            # Pause, deploy and resume confirm this account before their first change.
+            "expected_account": check.output[ACCOUNT_KEY],
             "poll_seconds": POLL_SECONDS,
             "wait_timeout": WAIT_SECONDS,
             "map_index_template": STACK_NAME,
@@ -282,6 +284,7 @@ with DAG(
     rehearse_running = RehearseTasksRunningSensor(
         task_id="rehearse_tasks_running",
         checked=check.output,
+        expected_account=check.output[ACCOUNT_KEY],
         trigger_rule="none_failed",
         deferrable=DEFERRABLE,
         poke_interval=POLL_SECONDS,
@@ -291,6 +294,7 @@ with DAG(
     rehearse_latency = RehearseCdcLatencySensor(
         task_id="rehearse_cdc_latency",
         checked=check.output,
+        expected_account=check.output[ACCOUNT_KEY],
         limit_seconds=REHEARSAL_LATENCY_SECONDS,
         soak_minutes=REHEARSAL_SOAK_MINUTES,
         deferrable=DEFERRABLE,

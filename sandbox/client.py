@@ -92,8 +92,13 @@ class SandboxClient:
 
     def hold_cdc_latency(self, task_id: str, seconds: float) -> None:
         """Make the task's CDCLatencySource/Target metrics report `seconds` until the faults
-        are cleared (published at once if it runs CDC, then at every CDC batch)."""
+        are cleared (published at once if it runs CDC, then every minute x time scale)."""
         self._call("POST", "/faults/hold-cdc-latency", {"task_id": task_id, "seconds": seconds})
+
+    def withhold_cdc_metrics(self, task_id: str) -> None:
+        """Publish no CDCLatencySource/Target datapoints for the task until the faults are
+        cleared (GetMetricData then answers it with no values)."""
+        self._call("POST", "/faults/withhold-cdc-metrics", {"task_id": task_id})
 
     def fail_table(self, task_id: str, schema: str, table: str) -> None:
         """Put a table of the task (source schema and table names) in `Table error` now."""

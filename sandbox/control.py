@@ -112,6 +112,9 @@ def handle(environ: dict[str, Any]) -> tuple[int, Any]:
             faults.held_cdc_latency[task_id] = seconds
             runtime.publish_now(task_id)
             return 200, faults.to_dict()
+        if route == "/faults/withhold-cdc-metrics" and method == "POST":
+            faults.withheld_cdc_metrics.add(_require(body, "task_id"))
+            return 200, faults.to_dict()
         if route == "/faults/fail-table" and method == "POST":
             task_id = _require(body, "task_id")
             schema, table = _require(body, "schema"), _require(body, "table")

@@ -34,6 +34,8 @@ class Faults:
     denials: dict[str, int] = field(default_factory=dict)
     # Replication task identifier -> the CDC latency (seconds) its metrics report.
     held_cdc_latency: dict[str, float] = field(default_factory=dict)
+    # Replication task identifiers that publish no CDC latency metrics at all.
+    withheld_cdc_metrics: set[str] = field(default_factory=set)
 
     def clear(self) -> None:
         self.throttles.clear()
@@ -46,6 +48,7 @@ class Faults:
         self.failing_connections.clear()
         self.denials.clear()
         self.held_cdc_latency.clear()
+        self.withheld_cdc_metrics.clear()
 
     def take_throttle(self, service: str, operation: str) -> Throttle | None:
         """Consume one throttle for the call, if any is armed."""
@@ -86,4 +89,5 @@ class Faults:
             "failing_connections": dict(self.failing_connections),
             "denials": dict(self.denials),
             "held_cdc_latency": dict(self.held_cdc_latency),
+            "withheld_cdc_metrics": sorted(self.withheld_cdc_metrics),
         }

@@ -355,9 +355,13 @@ def _clear_failed_and_rerun(run_id: str) -> RunResult:
         return _result(dag_run)
 
 
-def deploy_directly(configs_dir: Path, poll_seconds: float = 0.05) -> None:
+def deploy_directly(
+    configs_dir: Path, poll_seconds: float = 0.05, environment: str | None = None
+) -> None:
     """Deploy every stack and start every task through the apply library, without Airflow,
-    then wait until no table is loading. A quick way to reach a deployed account."""
+    then wait until no table is loading. A quick way to reach a deployed account.
+
+    `environment` names the environment of environments.json to build the configs for."""
     from dms_deploy.apply.dms_tasks import Waiting, describe_tasks, loading_tables, resume_tasks
     from dms_deploy.apply.polling import wait_until
     from dms_deploy.apply.stacks import deploy_stack, stack_progress
@@ -368,7 +372,7 @@ def deploy_directly(configs_dir: Path, poll_seconds: float = 0.05) -> None:
     from dms_deploy.state.clients import AwsClients
 
     aws = AwsClients.from_hooks(aws_conn_id=None)
-    configs = load_configs(configs_dir).configs
+    configs = load_configs(configs_dir, environment=environment).configs
     assert configs is not None, "the configs do not load"
     store = TemplateStore(aws.s3, configs.base.bucket, configs.base.bucket_folder)
     for stack in render_all(configs, default_templates_dir()):

@@ -8,9 +8,14 @@ https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Monitoring.html
 The task dimension holds the resource id at the end of the task's ARN, not the identifier
 the user chose (the console's metric links and CloudWatch's metric list name tasks so).
 
-The sandbox puts one datapoint of each into moto's CloudWatch at every CDC batch of a running
-task, and at once when the `hold-cdc-latency` fault is armed: a few seconds normally, the held
-value under the fault. moto's GetMetricData and GetMetricStatistics answer from them.
+The sandbox puts one datapoint of each into moto's CloudWatch every minute (x time scale) while
+a task replicates changes, whatever its CDC batch interval: the latencies are measured and
+published continuously, not per batch (CloudWatch's DMS metrics have one-minute periods). Also
+at once when the `hold-cdc-latency` fault is armed: a few seconds normally, the held
+value under the fault. moto's GetMetricData and GetMetricStatistics answer from them. Under
+the `withhold-cdc-metrics` fault a task publishes none, and GetMetricData answers its queries
+with empty `Values`, as CloudWatch does for a period without datapoints:
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from sandbox.state import STATE
 
 NAMESPACE = "AWS/DMS"
 LATENCY_METRICS = ("CDCLatencySource", "CDCLatencyTarget")
+# How often a running CDC task publishes its latencies, in AWS seconds.
+PERIOD_SECONDS = 60.0
 
 
 def task_resource_id(task: Any) -> str:
@@ -44,8 +51,12 @@ def latency(task: Any) -> float:
 
 
 def publish_cdc_latency(backend: Any, task: Any, at: float) -> None:
-    """One datapoint of each latency metric for the task, stamped `at` (epoch seconds)."""
+    """One datapoint of each latency metric for the task, stamped `at` (epoch seconds);
+    none under the `withhold-cdc-metrics` fault."""
     from moto.cloudwatch.models import cloudwatch_backends
+
+    if task.id in STATE.faults.withheld_cdc_metrics:
+        return
 
     dimensions = [
         {"Name": "ReplicationInstanceIdentifier", "Value": instance_identifier(backend, task)},

@@ -340,6 +340,10 @@ def _begin_replication(
             at + STATE.clock.scaled(target.cdc_interval),
             _cdc_tick(backend, task, target, generation),
         )
+        STATE.clock.at(
+            at + STATE.clock.scaled(metrics.PERIOD_SECONDS),
+            _metrics_tick(backend, task, generation),
+        )
 
 
 def _schedule_loads(
@@ -456,7 +460,6 @@ def _cdc_tick(backend: Any, task: Any, target: Any, generation: int) -> Any:
         rt = runtime(task)
         if rt.generation != generation or task.status != "running":
             return
-        metrics.publish_cdc_latency(backend, task, due)
         for table in rt.tables.values():
             if table.state != TABLE_COMPLETED:
                 continue
@@ -468,6 +471,19 @@ def _cdc_tick(backend: Any, task: Any, target: Any, generation: int) -> Any:
             table.last_update = due
         # Batches missed while nobody was looking are coalesced rather than replayed.
         nxt = max(due + STATE.clock.scaled(target.cdc_interval), STATE.clock.now())
+        STATE.clock.at(nxt, action)
+
+    return action
+
+
+def _metrics_tick(backend: Any, task: Any, generation: int) -> Any:
+    """Every minute while the task runs: its CDC latency datapoints (metrics.py)."""
+
+    def action(due: float) -> None:
+        if runtime(task).generation != generation or task.status != "running":
+            return
+        metrics.publish_cdc_latency(backend, task, due)
+        nxt = max(due + STATE.clock.scaled(metrics.PERIOD_SECONDS), STATE.clock.now())
         STATE.clock.at(nxt, action)
 
     return action

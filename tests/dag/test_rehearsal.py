@@ -2,7 +2,9 @@
 
 A version bump is deployed and rehearsed with a soak window of a few seconds: it passes
 when the changed task runs and its CDC latency stays low, fails with the reason when the
-`hold-cdc-latency` fault holds the latency over the limit, and is skipped without the param.
+`hold-cdc-latency` fault holds the latency over the limit or when no latency datapoint is
+published during the soak (unless the task is in a full load), and is skipped without the
+param.
 """
 
 from __future__ import annotations
@@ -121,3 +123,59 @@ def test_a_changed_task_that_does_not_run_fails_the_rehearsal(
     out = capfd.readouterr().out
     assert f"the rehearsal failed: {RECIPES} stopped" in out
     assert "must not be promoted to production" in out
+
+
+@pytest.fixture
+def recipes_without_metrics(account: SandboxClient, configs: Path) -> SandboxClient:
+    """Deployed as `deployed` is, but the recipes task never publishes CDC latency."""
+    from scripts.local_airflow import deploy_directly
+
+    account.withhold_cdc_metrics(RECIPES)
+    deploy_directly(configs)
+    account.clear_calls()
+    return account
+
+
+def test_a_soak_without_latency_data_fails_and_says_what_to_check(
+    recipes_without_metrics: SandboxClient, configs: Path, short_soak, capfd
+):
+    bump_recipes(configs)
+    result = trigger({"rehearse": True})
+    assert result.state == "failed"
+    assert result.state_of("rehearse_tasks_running") == ["success"]
+    assert result.state_of("rehearse_cdc_latency") == ["failed"]
+    out = capfd.readouterr().out
+    assert (
+        "the rehearsal proved nothing: no CDCLatency metrics (CDCLatencySource or "
+        f"CDCLatencyTarget) were published for {RECIPES} during the 3s soak"
+    ) in out
+    assert "CloudWatch lists its metrics in us-east-1" in out
+
+
+def test_a_task_still_in_full_load_without_latency_data_passes_with_a_warning(
+    recipes_without_metrics: SandboxClient, configs: Path, short_soak, capfd, monkeypatch
+):
+    """Someone reloads a table of the task during the rehearsal (without a triggerer, so
+    the soak runs on the worker): the task is in a full load, so no latency is expected."""
+    import boto3
+
+    monkeypatch.setenv("DMS_DEPLOY_DEFERRABLE", "false")
+
+    def reload_recipes() -> None:
+        recipes_without_metrics.hold_full_load(RECIPES)
+        dms = boto3.client("dms")
+        (task,) = dms.describe_replication_tasks(
+            Filters=[{"Name": "replication-task-id", "Values": [RECIPES]}]
+        )["ReplicationTasks"]
+        dms.reload_tables(
+            ReplicationTaskArn=task["ReplicationTaskArn"],
+            TablesToReload=[{"SchemaName": "public", "TableName": "recipes"}],
+        )
+
+    bump_recipes(configs)
+    result = trigger({"rehearse": True}, before={"rehearse_cdc_latency": reload_recipes})
+    assert result.state == "success", result.tasks
+    assert result.state_of("rehearse_cdc_latency") == ["success"]
+    out = capfd.readouterr().out
+    assert f"{RECIPES} published no CDC latency during the soak and is still in a full load" in out
+    assert "public.recipes" in out

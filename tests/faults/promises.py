@@ -81,9 +81,11 @@ def assert_promises(
     may_stop: set[str] = frozenset(),
     converged: bool = True,
     missing_ok: set[str] = frozenset(),
+    environment: str | None = None,
 ) -> None:
     """All six promises, now. `may_stop`: the tasks the scenario's change may stop;
-    `missing_ok`: tasks the scenario deleted behind CloudFormation's back."""
+    `missing_ok`: tasks the scenario deleted behind CloudFormation's back; `environment`:
+    the environment of environments.json the configs are planned for."""
     problems: list[str] = []
     # 1. No full load interrupted.
     for stop in sandbox.interrupted_loads()[before.interrupted :]:
@@ -118,7 +120,10 @@ def assert_promises(
     # 6. Nothing left to do: the same configs plan no steps, and the plan is a go.
     if converged:
         plan = plan_against_aws(
-            configs, default_templates_dir(), lambda: AwsClients.from_hooks(aws_conn_id=None)
+            configs,
+            default_templates_dir(),
+            lambda: AwsClients.from_hooks(aws_conn_id=None),
+            environment=environment,
         ).plan
         assert plan is not None
         if not plan.go or plan.steps:

@@ -32,11 +32,9 @@ def staging_server() -> Iterator[SandboxClient]:
         yield client
 
 
-@pytest.fixture
-def configs(tmp_path: Path) -> Path:
-    """The example configs with a staging and a production environment."""
-    configs = tmp_path / "configs"
-    shutil.copytree(REPO_ROOT / "dms_configs", configs)
+def write_environments(configs: Path) -> None:
+    """environments.json with staging (its own secrets' account) and production, each
+    through its own connection."""
     staging_secrets = {}
     for path in (configs / "teams").glob("*.json"):
         team = json.loads(path.read_text())
@@ -62,6 +60,14 @@ def configs(tmp_path: Path) -> Path:
         }
     }
     (configs / "environments.json").write_text(json.dumps(environments))
+
+
+@pytest.fixture
+def configs(tmp_path: Path) -> Path:
+    """The example configs with a staging and a production environment."""
+    configs = tmp_path / "configs"
+    shutil.copytree(REPO_ROOT / "dms_configs", configs)
+    write_environments(configs)
     return configs
 
 

@@ -1,5 +1,6 @@
 """Contract tests: running CDC tasks publish CDCLatencySource/Target to CloudWatch, the
-`hold-cdc-latency` fault holds them, and `fail-table` puts one table in `Table error`.
+`hold-cdc-latency` fault holds them, `withhold-cdc-metrics` suppresses them, and
+`fail-table` puts one table in `Table error`.
 
 https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Monitoring.html
 https://docs.aws.amazon.com/dms/latest/APIReference/API_TableStatistics.html
@@ -71,6 +72,15 @@ def test_a_full_load_task_publishes_no_cdc_latency(sandbox) -> None:
     task = _running("full-load")
     sandbox.hold_cdc_latency(task["ReplicationTaskIdentifier"], 900)
     assert _latencies(task, "CDCLatencySource") == []
+
+
+def test_withheld_metrics_leave_a_running_cdc_task_without_datapoints(sandbox) -> None:
+    sandbox.withhold_cdc_metrics("food-orders")
+    task = _running()
+    sandbox.hold_cdc_latency(task["ReplicationTaskIdentifier"], 900)  # would publish at once
+    assert client("dms").describe_replication_tasks()["ReplicationTasks"][0]["Status"] == "running"
+    assert _latencies(task, "CDCLatencySource") == []
+    assert _latencies(task, "CDCLatencyTarget") == []
 
 
 def test_a_failed_table_is_in_table_error_and_the_task_runs_on(sandbox) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dms_deploy.apply.full_loads import LoadProgress
 from dms_deploy.apply.rehearsal import (
+    Soak,
     did_not_hold,
     judge_tasks,
     latency_breaches,
+    no_latency_data,
     rehearsal_scope,
+    still_loading,
 )
 from dms_deploy.plan.model import Plan, TaskChange
 from dms_deploy.watch.cdc_latency import Latency
@@ -84,6 +87,35 @@ def test_latency_at_or_over_the_limit_is_a_breach() -> None:
     ]
     assert latency_breaches(latencies, 600) == ["a: CDCLatencyTarget 600s at 04:30 UTC"]
     assert latency_breaches(latencies, 601) == []
+
+
+def test_a_soak_counts_datapoints_of_its_own_minutes_only() -> None:
+    """CloudWatch's DMS periods are whole minutes: the minute the soak starts in counts,
+    an earlier one does not."""
+    soak = Soak(("a", "b", "c"), since=(AT + timedelta(seconds=50)).timestamp())
+    breaches = soak.observe(
+        [
+            Latency("a", "CDCLatencySource", 3.0, AT),  # the minute 04:30, the soak's first
+            Latency("b", "CDCLatencyTarget", 700.0, AT - timedelta(minutes=1)),
+        ],
+        limit_seconds=600,
+    )
+    assert breaches == ["b: CDCLatencyTarget 700s at 04:29 UTC"]
+    assert soak.unmeasured() == ["b", "c"]
+    soak.observe([Latency("c", "CDCLatencyTarget", 1.0, AT + timedelta(minutes=1))], 600)
+    assert soak.unmeasured() == ["b"]
+
+
+def test_a_soak_without_data_says_it_proved_nothing_and_what_to_check() -> None:
+    message = no_latency_data(["b", "a"], 1800, "us-east-1")
+    assert message.startswith(
+        "the rehearsal proved nothing: no CDCLatency metrics (CDCLatencySource or "
+        "CDCLatencyTarget) were published for a, b during the 1800s soak"
+    )
+    assert "in us-east-1 (namespace AWS/DMS" in message
+    assert message.endswith("then clear rehearse_cdc_latency to soak again")
+    (line,) = still_loading({"a": ["public.t (Full load)"]})
+    assert line.startswith("a published no CDC latency during the soak and is still in a full")
 
 
 def test_the_failure_says_not_to_promote_and_where_to_look() -> None:

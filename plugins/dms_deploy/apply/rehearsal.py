@@ -2,8 +2,11 @@
 
 Run in staging before promoting to production: every task the plan changed reaches
 `running` (a full-load-only task that finished counts), new tables' full loads complete or
-keep loading, and CDC latency stays under a threshold for a soak window. The judgements are
-pure; the two reads below are Describe and GetMetricData calls only, never a change.
+keep loading, and CDC latency stays under a threshold for a soak window. A soak in which
+CloudWatch has no latency datapoint for a task proves nothing, so it fails, unless the task
+is still in a full load (a table of it `Before load`, `Full load` or being reloaded), when it
+is let through with a warning. The judgements are pure; the reads below are Describe and
+GetMetricData calls only, never a change.
 
 AWS behaviour relied on:
 - Task status and StopReason (`FULL_LOAD_ONLY_FINISHED` for a full-load task that is done):
@@ -15,14 +18,15 @@ AWS behaviour relied on:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dms_deploy.apply.dms_tasks import describe_tasks
+from dms_deploy.apply.dms_tasks import describe_tasks, loading_tables
 from dms_deploy.apply.full_loads import LoadProgress, load_progress
 from dms_deploy.plan.model import Plan
 from dms_deploy.state.model import FULL_LOAD_FINISHED
-from dms_deploy.watch.cdc_latency import Latency, WatchedTask, latest_latencies
+from dms_deploy.watch.cdc_latency import PERIOD_SECONDS, Latency, WatchedTask, latest_latencies
 
 DEFAULT_LATENCY_SECONDS = 600.0
 DEFAULT_SOAK_MINUTES = 30.0
@@ -157,10 +161,68 @@ def replicating_tasks(dms: Any, tasks: Iterable[str]) -> list[WatchedTask]:
     ]
 
 
-def read_latency_breaches(
-    cloudwatch: Any, tasks: Iterable[WatchedTask], limit_seconds: float
-) -> list[str]:
-    """One GetMetricData (per 250 tasks) for the newest latencies, judged against the limit."""
-    return latency_breaches(
-        latest_latencies(cloudwatch, list(tasks), LATENCY_WINDOW_MINUTES), limit_seconds
+def read_latencies(cloudwatch: Any, tasks: Iterable[WatchedTask]) -> list[Latency]:
+    """One GetMetricData (per 250 tasks) for the newest latencies of the tasks."""
+    return latest_latencies(cloudwatch, list(tasks), LATENCY_WINDOW_MINUTES)
+
+
+@dataclass
+class Soak:
+    """What a soak has seen so far: the breaches of each poll, and which tasks CloudWatch
+    had a datapoint for in a minute of the soak window (its one-minute periods are the
+    finest it gives for DMS metrics, so the minute the soak starts in counts).
+
+    A soak without datapoints for a task proves nothing about it: see `unmeasured`."""
+
+    tasks: tuple[str, ...]
+    # The start of the soak window, epoch seconds.
+    since: float
+    measured: set[str] = field(default_factory=set)
+
+    def observe(self, latencies: Iterable[Latency], limit_seconds: float) -> list[str]:
+        """Note the poll's datapoints; returns the breaches among them."""
+        found = list(latencies)
+        start = datetime.fromtimestamp(self.since, UTC)
+        period = timedelta(seconds=PERIOD_SECONDS)
+        self.measured |= {lat.task for lat in found if lat.at + period > start}
+        return latency_breaches(found, limit_seconds)
+
+    def unmeasured(self) -> list[str]:
+        return sorted(set(self.tasks) - self.measured)
+
+
+def tasks_in_full_load(dms: Any, tasks: Iterable[str]) -> dict[str, list[str]]:
+    """Task id -> its tables still loading (`Before load`, `Full load`, or being reloaded,
+    from DescribeTableStatistics), for the tasks among `tasks` that have any."""
+    described = describe_tasks(dms, tasks)
+    loading = {t: loading_tables(dms, live["ReplicationTaskArn"]) for t, live in described.items()}
+    return {t: tables for t, tables in sorted(loading.items()) if tables}
+
+
+def no_latency_data(unmeasured: Iterable[str], soak_seconds: float, region: str | None) -> str:
+    """The message of a soak that had no CDC latency datapoint for some tasks: it proves
+    nothing, so it fails, saying what to check."""
+    tasks = ", ".join(sorted(unmeasured))
+    where = f" in {region}" if region else ""
+    return (
+        f"the rehearsal proved nothing: no CDCLatency metrics (CDCLatencySource or "
+        f"CDCLatencyTarget) were published for {tasks} during the {soak_seconds:.0f}s soak, "
+        "and no table of theirs is loading, so their CDC latency is unknown and the change "
+        "must not be promoted to production yet. Check that each task replicates changes "
+        "(its status, last failure message and table statistics in the DMS console), that "
+        f"CloudWatch lists its metrics{where} (namespace AWS/DMS, dimensions "
+        "ReplicationInstanceIdentifier and ReplicationTaskIdentifier = the resource id at "
+        "the end of the task's ARN), and that the soak (DMS_DEPLOY_REHEARSAL_SOAK_MINUTES) "
+        "is longer than the minute or two DMS takes to publish; then clear "
+        "rehearse_cdc_latency to soak again"
     )
+
+
+def still_loading(loading: Mapping[str, list[str]]) -> list[str]:
+    """Why each task without CDC latency data is let through: it is in a full load."""
+    return [
+        f"{task} published no CDC latency during the soak and is still in a full load "
+        f"({', '.join(tables)}): DMS applies the changes it caches during a load only "
+        "afterwards, so its CDC latency is not rehearsed; look at it once the load is done"
+        for task, tables in sorted(loading.items())
+    ]

@@ -15,6 +15,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dms_deploy.apply.account_guard import expected_account
 from dms_deploy.apply.checked_plan import checked_value, items_of_step, planned_bodies
 from dms_deploy.apply.template_store import TemplateStore, store_templates
 from dms_deploy.config.load import environment_connection
@@ -27,6 +28,9 @@ from dms_deploy.state.clients import AwsClients, RequiresConnection
 
 # The XCom key of the plan that check_state refused (no-go, or not the reviewed digest).
 REFUSED_KEY = "refused_plan"
+# The XCom key of the account the plan is for: the tasks that change anything confirm it
+# again before their first change (see `apply.account_guard`).
+ACCOUNT_KEY = "account"
 
 
 def selected_teams(value: Any) -> frozenset[str] | None:
@@ -103,6 +107,9 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
             raise AirflowFailException(
                 f"cannot read the configs: {outcome.unreadable}; fix the file, then clear this task"
             )
+        configs = outcome.desired.configs if outcome.desired else None
+        env = configs.environment if configs else None
+        context["ti"].xcom_push(key=ACCOUNT_KEY, value=expected_account(env))
         dry_run = bool(params.get("dry_run"))
         self.log.info("%s", plan_log(plan, dry_run=dry_run, git_sha=params.get("git_sha")))
         checked = checked_value(plan, outcome.s3, dry_run=dry_run)

@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.hooks.sts import StsHook
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dms_deploy.apply.account_guard import account_mismatch
 from dms_deploy.audit.ledger import (
     LedgerUnusable,
     Location,
@@ -28,7 +30,7 @@ from dms_deploy.audit.record import (
 )
 from dms_deploy.config.environments import ENVIRONMENTS_FILE
 from dms_deploy.operators.approval import GATE_KEY, RESPONSE_KEY
-from dms_deploy.operators.plan_step import REFUSED_KEY
+from dms_deploy.operators.plan_step import ACCOUNT_KEY, REFUSED_KEY
 from dms_deploy.operators.step import STARTED_AT_KEY
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.state.clients import RequiresConnection
@@ -85,7 +87,8 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
         )
         record = build_record(facts)
         outcome = _outcome_line(record)
-        unconfirmed = self._account_unconfirmed(checked, facts.params)
+        expected = ti.xcom_pull(task_ids=CHECK_TASK, key=ACCOUNT_KEY)
+        unconfirmed = self._account_unconfirmed(checked, facts.params, expected)
         if unconfirmed:
             # The account guard's promise: no call that changes anything in an account
             # that is not the environment's, the ledger's own write included.
@@ -108,13 +111,25 @@ class RecordRunOperator(RequiresConnection, AwsBaseOperator[S3Hook]):
             raise AirflowFailException(f"{outcome}; recorded in {location.url(key)}")
         return {"record": location.url(key)}
 
-    def _account_unconfirmed(self, checked: dict | None, params: dict) -> str | None:
-        """Why these credentials may not belong to the environment's account, or None."""
+    def _account_unconfirmed(
+        self, checked: dict | None, params: dict, expected: dict | None
+    ) -> str | None:
+        """Why these credentials may not belong to the environment's account, or None.
+
+        The connection may have been edited since check_state confirmed the account: with
+        an account to expect, STS is asked again (one GetCallerIdentity) before the write."""
         plan = (checked or {}).get("plan")
         if plan is not None:
             guard = next((c for c in plan.get("checks", []) if c.get("id") == "DMS111"), {})
             if guard.get("status") == "fail":
                 return "the credentials belong to another account than the environment's (DMS111)"
+            sts = StsHook(**self._hook_parameters).conn
+            problem = account_mismatch(sts, self.hook.conn.meta.region_name, expected)
+            if problem:
+                return (
+                    f"{problem}. Point connection {self.aws_conn_id!r} at the environment's "
+                    "account again, then clear record_run to write the record"
+                )
             return None
         configs_dir = resolve_dirs(self.configs_dir, None)[0]
         if params.get("environment") or (configs_dir / ENVIRONMENTS_FILE).exists():

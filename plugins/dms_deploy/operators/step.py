@@ -1,7 +1,8 @@
 """The per-stack operators of one plan step: pause, deploy, resume, verify.
 
 Each receives the step's work item (see `apply.step_items`) and calls one function of
-`apply/`. All of them are safe to clear and rerun.
+`apply/`. All of them are safe to clear and rerun. Pause, deploy and resume first confirm
+that the connection still reaches the account check_state confirmed (`apply.account_guard`).
 """
 
 from __future__ import annotations
@@ -40,22 +41,31 @@ from dms_deploy.apply.stacks import (
 )
 from dms_deploy.apply.step_folders import folders_to_prove
 from dms_deploy.apply.template_store import TemplateStore, load_template
+from dms_deploy.operators.account import ConfirmsAccount
 from dms_deploy.operators.links import STEP_LINKS, persist_step_links
 from dms_deploy.operators.text_table import text_table
 from dms_deploy.state.clients import RequiresConnection
 from dms_deploy.state.model import RUNNING_TASK_STATUSES
 
 
-class _StepOperator(RequiresConnection, AwsBaseOperator[DmsHook]):
+class _StepOperator(ConfirmsAccount, RequiresConnection, AwsBaseOperator[DmsHook]):
     aws_hook_class = DmsHook
-    template_fields: Sequence[str] = aws_template_fields("item")
+    template_fields: Sequence[str] = aws_template_fields("item", "expected_account")
 
     def __init__(
-        self, *, item: dict, wait_timeout: float = 1800.0, poll_seconds: float = 10.0, **kwargs: Any
+        self,
+        *,
+        item: dict,
+        expected_account: dict | None = None,
+        wait_timeout: float = 1800.0,
+        poll_seconds: float = 10.0,
+        **kwargs: Any,
     ) -> None:
         # wait_timeout bounds each wait for tasks to stop or start and for a change set.
+        # expected_account: the account the plan is for (check_state's ACCOUNT_KEY XCom).
         super().__init__(**kwargs)
         self.item = item
+        self.expected_account = expected_account
         self.wait_timeout = wait_timeout
         self.poll_seconds = poll_seconds
 
@@ -176,6 +186,11 @@ class PauseTasksOperator(_StepOperator):
     operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict:
+        self.confirm_account(
+            f"nothing was stopped or changed. Point connection {self.aws_conn_id!r} at the "
+            "environment's account again, then clear pause_tasks (or trigger a new run, "
+            "which plans again)"
+        )
         cfn = self.client(CloudFormationHook)
         body = self.planned_body()
         prefixes = self.proof_prefixes(cfn, body)
@@ -233,6 +248,14 @@ class DeployStackOperator(_StepOperator):
     operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict:
+        paused = ", ".join(self.item["pause"]) or "none"
+        self.confirm_account(
+            f"nothing was deployed, and resume_tasks starts nothing through this connection "
+            f"either, so the tasks this step paused (of: {paused}) stay stopped in account "
+            f"{self.expected_account_id}. Point connection {self.aws_conn_id!r} at the "
+            "environment's account again, then clear this deploy_stack (its resume_tasks "
+            "runs again with it)"
+        )
         cfn = self.client(CloudFormationHook)
         try:
             if self.item["stack"]["action"] == "delete":
@@ -278,6 +301,15 @@ class ResumeTasksOperator(_StepOperator):
     operator_extra_links = STEP_LINKS
 
     def execute(self, context: Any) -> dict[str, str]:
+        # In another account a start would touch tasks that are not this step's, so nothing
+        # is called there; the run fails, naming the tasks that may still be stopped.
+        starting = [t for t in self.item["resume"] if t not in self.item["keep_stopped"]]
+        self.confirm_account(
+            f"nothing was started or changed there. In account {self.expected_account_id} "
+            f"these tasks may still be stopped: {', '.join(starting) or 'none'}. Point "
+            f"connection {self.aws_conn_id!r} at the environment's account again, then clear "
+            "resume_tasks to start them"
+        )
         cfn = self.client(CloudFormationHook)
         try:
             wait_until_settled(cfn, self.stack_name, self.waiting)
@@ -323,7 +355,7 @@ class VerifyNoS3OverwriteOperator(_StepOperator):
     """Prove that no object recorded before the deploy changed or vanished, and that
     tables loading for the first time wrote only into folders that were empty."""
 
-    template_fields: Sequence[str] = aws_template_fields("item", "before")
+    template_fields: Sequence[str] = aws_template_fields("item", "expected_account", "before")
 
     def __init__(self, *, before: dict | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

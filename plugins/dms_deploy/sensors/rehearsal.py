@@ -24,24 +24,37 @@ from airflow.sdk.exceptions import (
 
 from dms_deploy.apply.rehearsal import (
     RehearsalScope,
+    Soak,
     did_not_hold,
-    read_latency_breaches,
+    no_latency_data,
+    read_latencies,
     read_tasks,
     rehearsal_scope,
     replicating_tasks,
+    still_loading,
+    tasks_in_full_load,
 )
+from dms_deploy.operators.account import ConfirmsAccount
 from dms_deploy.plan.model import Plan
 from dms_deploy.triggers.aws import aws_kwargs
 from dms_deploy.triggers.rehearsal import LatencySoakTrigger, TasksRunningTrigger
 
 
-class _RehearsalSensor(AwsBaseSensor[DmsHook]):
+class _RehearsalSensor(ConfirmsAccount, AwsBaseSensor[DmsHook]):
     aws_hook_class = DmsHook
-    template_fields: Sequence[str] = aws_template_fields("checked")
+    template_fields: Sequence[str] = aws_template_fields("checked", "expected_account")
 
-    def __init__(self, *, checked: Any, deferrable: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        checked: Any,
+        expected_account: dict | None = None,
+        deferrable: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.checked = checked
+        self.expected_account = expected_account
         self.deferrable = deferrable
 
     def scope(self, context: Any) -> RehearsalScope:
@@ -55,6 +68,15 @@ class _RehearsalSensor(AwsBaseSensor[DmsHook]):
         if not scope.tasks:
             raise AirflowSkipException("no rehearsal: the plan changed no task that runs")
         return scope
+
+    def confirm_rehearsed_account(self) -> None:
+        """A rehearsal read in another account would judge tasks that are not the ones
+        deployed, and could pass: the account is confirmed before the first read."""
+        self.confirm_account(
+            f"nothing was read there, and this rehearsal did not hold, so the change must not "
+            f"be promoted to production. Point connection {self.aws_conn_id!r} at the "
+            f"environment's account again, then clear {self.task_id}"
+        )
 
 
 class RehearseTasksRunningSensor(_RehearsalSensor):
@@ -70,6 +92,7 @@ class RehearseTasksRunningSensor(_RehearsalSensor):
 
     def execute(self, context: Any) -> Any:
         scope = self.scope(context)
+        self.confirm_rehearsed_account()
         if not self.deferrable:
             try:
                 return super().execute(context)
@@ -112,7 +135,9 @@ class RehearseTasksRunningSensor(_RehearsalSensor):
 
 class RehearseCdcLatencySensor(_RehearsalSensor):
     """Watches the changed tasks' CDC latency (CDCLatencySource/Target) for a soak window
-    and fails as soon as one reaches `limit_seconds`; succeeds when the window ends."""
+    and fails as soon as one reaches `limit_seconds`; succeeds when the window ends, if
+    every task had datapoints during it (a task still in a full load is let through with
+    a warning: it may publish no CDC latency until the load ends)."""
 
     def __init__(
         self, *, limit_seconds: float, soak_minutes: float, deferrable: bool = True, **kwargs: Any
@@ -126,11 +151,13 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
 
     def execute(self, context: Any) -> None:
         scope = self.scope(context)
+        self.confirm_rehearsed_account()
         watched = replicating_tasks(self.hook.conn, scope.tasks)
         if not watched:
             self.log.info("no changed task replicates changes: no CDC latency to watch")
             return
-        soak_until = time.time() + self.soak_seconds
+        soak_from = time.time()
+        soak_until = soak_from + self.soak_seconds
         self.log.info(
             "watching the CDC latency of %s for %.0fs (limit %.0fs)",
             ", ".join(t.identifier for t in watched),
@@ -146,6 +173,7 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
                     ],
                     limit_seconds=self.limit_seconds,
                     soak_until=soak_until,
+                    soak_from=soak_from,
                     poll_seconds=float(self.poke_interval),
                     **aws_kwargs(self),
                 ),
@@ -160,16 +188,17 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
             config=self.botocore_config,
             client_type="cloudwatch",
         ).conn
+        soak = Soak(tuple(t.identifier for t in watched), soak_from)
         while True:
-            self._fail_on(read_latency_breaches(cloudwatch, watched, self.limit_seconds))
+            self._fail_on(soak.observe(read_latencies(cloudwatch, watched), self.limit_seconds))
             if time.time() >= soak_until:
                 break
             time.sleep(min(float(self.poke_interval), max(0.0, soak_until - time.time())))
-        self.log.info("CDC latency stayed under %.0fs", self.limit_seconds)
+        self._held(soak.unmeasured())
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> None:
         self._fail_on(event["breaches"])
-        self.log.info("CDC latency stayed under %.0fs", self.limit_seconds)
+        self._held(event.get("unmeasured", []))
 
     def _fail_on(self, breaches: list[str]) -> None:
         if breaches:
@@ -179,3 +208,19 @@ class RehearseCdcLatencySensor(_RehearsalSensor):
                     f"soak: {'; '.join(breaches)}"
                 )
             )
+
+    def _held(self, unmeasured: list[str]) -> None:
+        """The end of a soak without breaches: it held if every task had datapoints, or
+        the tasks without any are still in a full load (one Describe call and one
+        DescribeTableStatistics per such task)."""
+        if unmeasured:
+            dms = self.hook.conn
+            loading = tasks_in_full_load(dms, unmeasured)
+            silent = [t for t in unmeasured if t not in loading]
+            if silent:
+                raise AirflowFailException(
+                    no_latency_data(silent, self.soak_seconds, dms.meta.region_name)
+                )
+            for line in still_loading(loading):
+                self.log.warning("%s", line)
+        self.log.info("CDC latency stayed under %.0fs", self.limit_seconds)

@@ -13,7 +13,7 @@ from airflow.providers.amazon.aws.hooks.dms import DmsHook
 from airflow.triggers.base import TriggerEvent
 
 from dms_deploy.apply.polling import backoff
-from dms_deploy.apply.rehearsal import RehearsalScope, read_latency_breaches, read_tasks
+from dms_deploy.apply.rehearsal import RehearsalScope, Soak, read_latencies, read_tasks
 from dms_deploy.triggers.aws import AwsPollingTrigger
 from dms_deploy.watch.cdc_latency import WatchedTask
 
@@ -67,7 +67,8 @@ class TasksRunningTrigger(AwsPollingTrigger):
 
 class LatencySoakTrigger(AwsPollingTrigger):
     """Polls the tasks' CDC latency until one is at or over the limit, or the soak ends
-    (epoch seconds `soak_until`); then reports the breaches (none: the soak held)."""
+    (epoch seconds `soak_until`; it began at `soak_from`); then reports the breaches (none:
+    the soak held) and the tasks CloudWatch had no datapoint for during the soak."""
 
     def __init__(
         self,
@@ -75,6 +76,7 @@ class LatencySoakTrigger(AwsPollingTrigger):
         tasks: list[dict[str, str]],
         limit_seconds: float,
         soak_until: float,
+        soak_from: float | None = None,
         poll_seconds: float = 60.0,
         **aws: Any,
     ) -> None:
@@ -82,6 +84,8 @@ class LatencySoakTrigger(AwsPollingTrigger):
         self.tasks = tasks
         self.limit_seconds = limit_seconds
         self.soak_until = soak_until
+        # None (a trigger serialized before this field): any datapoint read counts.
+        self.soak_from = soak_from
         self.poll_seconds = poll_seconds
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -89,6 +93,7 @@ class LatencySoakTrigger(AwsPollingTrigger):
             tasks=self.tasks,
             limit_seconds=self.limit_seconds,
             soak_until=self.soak_until,
+            soak_from=self.soak_from,
             poll_seconds=self.poll_seconds,
         )
 
@@ -97,13 +102,13 @@ class LatencySoakTrigger(AwsPollingTrigger):
         hook = functools.partial(AwsBaseHook, client_type="cloudwatch")
         client = await asyncio.to_thread(self.client, hook)
         watched = [WatchedTask(**t) for t in self.tasks]
+        soak = Soak(tuple(t.identifier for t in watched), self.soak_from or 0.0)
         breaches: list[str] = []
         for pause in backoff(self.poll_seconds):
-            breaches = await asyncio.to_thread(
-                read_latency_breaches, client, watched, self.limit_seconds
-            )
+            latencies = await asyncio.to_thread(read_latencies, client, watched)
+            breaches = soak.observe(latencies, self.limit_seconds)
             if breaches or time.time() >= self.soak_until:
                 break
             self.log.info("CDC latency under %.0fs so far", self.limit_seconds)
             await asyncio.sleep(min(pause, max(0.0, self.soak_until - time.time())))
-        yield TriggerEvent({"breaches": breaches})
+        yield TriggerEvent({"breaches": breaches, "unmeasured": soak.unmeasured()})
