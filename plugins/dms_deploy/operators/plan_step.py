@@ -17,6 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from dms_deploy.apply.step_items import step_items
 from dms_deploy.config.load import environment_connection
+from dms_deploy.operators.links import PlanLink
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.plan.markdown import render_markdown
 from dms_deploy.plan.model import Plan
@@ -53,6 +54,8 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
     """
 
     aws_hook_class = CloudFormationHook
+    # The plan, rendered, in the run's Plan tab (also for a refused plan).
+    operator_extra_links = (PlanLink(),)
 
     def __init__(
         self, *, configs_dir: str | None = None, templates_dir: str | None = None, **kwargs: Any
