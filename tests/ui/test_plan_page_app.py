@@ -28,10 +28,10 @@ def _run(xcoms: dict[str, dict]) -> str:
     at its first task, so no AWS is needed; the XComs are set as check_state sets them."""
     from airflow.models.xcom import XComModel
 
-    run_id = trigger({"git_sha": "abc123"}, kill={"validate_configs": None, "record_run": None})
+    run = trigger({"git_sha": "abc123"}, kill={"validate_configs": None, "record_run": None})
     for key, value in xcoms.items():
-        XComModel.set(key, value, dag_id=DAG_ID, task_id="check_state", run_id=run_id.run_id)
-    return run_id.run_id
+        XComModel.set(key, value, dag_id=DAG_ID, task_id="check_state", run_id=run.run_id)
+    return run.run_id
 
 
 @pytest.fixture(scope="module")
