@@ -94,7 +94,7 @@ def run_state(api: AirflowApi, run_id: str) -> str:
     return str(getattr(state, "value", state))
 
 
-def finished(api: AirflowApi, run_id: str, airflow: LocalAirflow) -> str:
+def finished(api: AirflowApi, run_id: str) -> str:
     state = wait_for(
         f"run {run_id} to finish",
         lambda: (s := run_state(api, run_id)) in ("success", "failed") and s,
@@ -147,7 +147,7 @@ def dry_run(dry_runs: list[str], api: AirflowApi, airflow: LocalAirflow) -> str:
     """A finished dry run: scenario 1's, or one triggered through the API."""
     if not dry_runs:
         dry_runs.append(api.trigger(DAG_ID, {"dry_run": True}).dag_run_id)
-    assert finished(api, dry_runs[0], airflow) == "success", airflow.log_tails()
+    assert finished(api, dry_runs[0]) == "success", airflow.log_tails()
     return dry_runs[0]
 
 
@@ -172,7 +172,7 @@ def test_1_sign_in_and_trigger_a_dry_run_from_the_form_with_its_defaults(
     run_id = unquote(page.url.rsplit("/", 1)[1])
     dry_runs.append(run_id)
     assert api.get_run(DAG_ID, run_id).conf["dry_run"] is True
-    assert finished(api, run_id, airflow) == "success", airflow.log_tails()
+    assert finished(api, run_id) == "success", airflow.log_tails()
 
 
 def test_2_the_runs_plan_tab_shows_the_rendered_plan(
@@ -209,9 +209,9 @@ def test_3_approve_and_reject_a_disruptive_change_under_required_actions() -> No
 
 
 @pytest.fixture(scope="module")
-def failed_deploy(api: AirflowApi, airflow: LocalAirflow) -> str:
-    """A deploy whose CloudFormation update of dms-food failed: the account is deployed
-    first (through the apply library, as after an earlier run), then a table is added."""
+def deployed(airflow: LocalAirflow) -> LocalAirflow:
+    """The account with the example configs deployed and replicating, as after a first run
+    (deployed through the apply library, which is quicker than a run)."""
     from scripts.local_airflow import deploy_directly
 
     with pytest.MonkeyPatch.context() as env:
@@ -221,13 +221,25 @@ def failed_deploy(api: AirflowApi, airflow: LocalAirflow) -> str:
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         env.delenv("AWS_PROFILE", raising=False)
         deploy_directly(airflow.configs_dir)
-    path = airflow.configs_dir / "teams" / "food.json"
-    food = json.loads(path.read_text(encoding="utf-8"))
-    food["tasks"]["foodsearch-reload"]["tables"].append(NEW_TABLE)
-    path.write_text(json.dumps(food, indent=2), encoding="utf-8")
-    SandboxClient(airflow.sandbox_url).fail_next_stack_update(FAILED_STACK, INJECTED_REASON)
+    return airflow
+
+
+def edit_team(airflow: LocalAirflow, team: str, edit: Callable[[dict], object]) -> None:
+    path = airflow.configs_dir / "teams" / f"{team}.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    edit(doc)
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def failed_deploy(deployed: LocalAirflow, api: AirflowApi) -> str:
+    """A deploy that adds a table to a food task, whose CloudFormation update of dms-food
+    failed (injected in the sandbox)."""
+    reload_task = "foodsearch-reload"
+    edit_team(deployed, "food", lambda doc: doc["tasks"][reload_task]["tables"].append(NEW_TABLE))
+    SandboxClient(deployed.sandbox_url).fail_next_stack_update(FAILED_STACK, INJECTED_REASON)
     run_id = api.trigger(DAG_ID, {"git_sha": "browser-test"}).dag_run_id
-    assert finished(api, run_id, airflow) == "failed", airflow.log_tails()
+    assert finished(api, run_id) == "failed", deployed.log_tails()
     return run_id
 
 
@@ -267,7 +279,7 @@ def test_4_clear_the_failed_step_in_the_ui_and_the_rerun_succeeds(
     expect(dialog).to_be_hidden()
     wait_for("the cleared run to start again", lambda: run_state(api, failed_deploy) != "failed")
 
-    assert finished(api, failed_deploy, airflow) == "success", airflow.log_tails()
+    assert finished(api, failed_deploy) == "success", airflow.log_tails()
     page.reload()
     expect(page.get_by_role("row", name=f"{FAILED_STACK} (executed)")).to_contain_text("Success")
     screenshot(page, "cleared-rerun")
