@@ -10,6 +10,7 @@ With DMS_DEPLOY_UI_SCREENSHOTS=<folder> (e.g. docs/ui) the scenarios save screen
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
+import boto3
 import pytest
 
 from deploy.airflow.run_local import DAG_ID, REPO, LocalAirflow
@@ -204,10 +206,6 @@ def test_2_the_runs_plan_tab_shows_the_rendered_plan(
         stranger.close()
 
 
-def test_3_approve_and_reject_a_disruptive_change_under_required_actions() -> None:
-    pytest.skip("waits for the approve_plan gate (HITL), which this DAG does not have yet")
-
-
 @pytest.fixture(scope="module")
 def deployed(airflow: LocalAirflow) -> LocalAirflow:
     """The account with the example configs deployed and replicating, as after a first run
@@ -241,6 +239,85 @@ def failed_deploy(deployed: LocalAirflow, api: AirflowApi) -> str:
     run_id = api.trigger(DAG_ID, {"git_sha": "browser-test"}).dag_run_id
     assert finished(api, run_id) == "failed", deployed.log_tails()
     return run_id
+
+
+def dms_tasks(airflow: LocalAirflow) -> set[str]:
+    dms = boto3.client(
+        "dms",
+        endpoint_url=airflow.sandbox_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    tasks = dms.describe_replication_tasks()["ReplicationTasks"]
+    return {t["ReplicationTaskIdentifier"] for t in tasks}
+
+
+def awaiting_approval(api: AirflowApi, run_id: str) -> bool:
+    tis = {ti.task_id: ti for ti in api.task_instances(DAG_ID, run_id)}
+    gate = tis.get("approve_plan")
+    state = str(getattr(gate.state, "value", gate.state)) if gate else "none"
+    if state in ("success", "failed", "skipped", "upstream_failed"):
+        # Say why: check_state's error (a no-go), or approve_plan's own.
+        why = [
+            line
+            for task_id in ("check_state", "approve_plan")
+            for line in api.failure_lines(
+                DAG_ID, run_id, task_id, -1, max(tis[task_id].try_number or 1, 1)
+            )
+        ]
+        pytest.fail(f"approve_plan ended {state} without waiting for an answer: {why}")
+    return state == "awaiting_input"
+
+
+def answer_under_required_actions(
+    page: Page, airflow: LocalAirflow, run_id: str, answer: str, name: str | None = None
+) -> None:
+    """Finds the run's approval under Required Actions, reads the plan, and answers."""
+    from dms_deploy.plan.approval import APPROVAL_SUBJECT
+
+    page.goto(f"{airflow.api_url}/required_actions")
+    row = page.get_by_role("row", name=re.compile(re.escape(run_id)))
+    row.get_by_role("link", name=APPROVAL_SUBJECT).click()
+    expect(page.get_by_role("heading", name=re.compile("^GO after approval"))).to_be_visible()
+    if name:
+        screenshot(page, name)
+    page.get_by_role("button", name=answer, exact=True).click()
+
+
+def test_3_approve_a_disruptive_change_under_required_actions_and_reject_another(
+    page: Page, deployed: LocalAirflow, api: AirflowApi
+) -> None:
+    if importlib.util.find_spec("dms_deploy.operators.approval") is None:
+        pytest.skip("the DAG has no approve_plan gate (HITL) yet")
+
+    # Approved: deleting the task food-recipes waits for approval, then deploys.
+    edit_team(deployed, "food", lambda doc: doc["tasks"].pop("recipes"))
+    approved = api.trigger(DAG_ID, {"git_sha": "approve"}).dag_run_id
+    wait_for("approve_plan to wait for an answer", lambda: awaiting_approval(api, approved))
+    assert "food-recipes" in dms_tasks(deployed)
+    answer_under_required_actions(page, deployed, approved, "Approve", name="approval")
+    assert finished(api, approved) == "success", deployed.log_tails()
+    assert "food-recipes" not in dms_tasks(deployed)
+
+    # Rejected: deleting logistics-fleet-archive deploys nothing, and the run fails.
+    logistics = deployed.configs_dir / "teams" / "logistics.json"
+    original = logistics.read_text(encoding="utf-8")
+    edit_team(deployed, "logistics", lambda doc: doc["tasks"].pop("fleet-archive"))
+    try:
+        rejected = api.trigger(DAG_ID, {"git_sha": "reject"}).dag_run_id
+        wait_for("approve_plan to wait for an answer", lambda: awaiting_approval(api, rejected))
+        answer_under_required_actions(page, deployed, rejected, "Reject")
+        assert finished(api, rejected) == "failed", deployed.log_tails()
+    finally:
+        logistics.write_text(original, encoding="utf-8")
+    states = {
+        ti.task_id: str(getattr(ti.state, "value", ti.state))
+        for ti in api.task_instances(DAG_ID, rejected)
+    }
+    assert states["approve_plan"] == "failed"
+    assert not [t for t, s in states.items() if t.startswith("step_") and s == "success"]
+    assert "logistics-fleet-archive" in dms_tasks(deployed)
 
 
 def mapped_instances(page: Page, airflow: LocalAirflow, run_id: str, task_id: str) -> None:
