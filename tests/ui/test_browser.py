@@ -285,12 +285,13 @@ def answer_under_required_actions(
     page.get_by_role("button", name=answer, exact=True).click()
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("dms_deploy.operators.approval") is None,
+    reason="the DAG has no approve_plan gate (HITL) yet",
+)
 def test_3_approve_a_disruptive_change_under_required_actions_and_reject_another(
     page: Page, deployed: LocalAirflow, api: AirflowApi
 ) -> None:
-    if importlib.util.find_spec("dms_deploy.operators.approval") is None:
-        pytest.skip("the DAG has no approve_plan gate (HITL) yet")
-
     # Approved: deleting the task food-recipes waits for approval, then deploys.
     edit_team(deployed, "food", lambda doc: doc["tasks"].pop("recipes"))
     approved = api.trigger(DAG_ID, {"git_sha": "approve"}).dag_run_id
