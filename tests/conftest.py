@@ -86,11 +86,15 @@ def bootstrapped_sandbox(sandbox: SandboxClient) -> SandboxClient:
 
 # How `make test` spreads tests over pytest-xdist workers (`--dist loadgroup`). A file stays
 # on one worker, so its module fixtures run once, except the DAG scenarios and the drift
-# watch tests, which each build their own world and are spread test by test. The two
-# real-Airflow files share one worker: together they would starve each other's heartbeats
-# on a 2-core machine.
+# watch tests, which each build their own world and are spread test by test. The
+# real-Airflow files (the browser tests run one too) share one worker: together they would
+# starve each other's heartbeats on a 2-core machine.
 _SPREAD = ("tests/dag/", "tests/faults/", "tests/watch/")
-_REAL_AIRFLOW = ("tests/production/test_real_airflow.py", "tests/production/test_celery_airflow.py")
+_REAL_AIRFLOW = (
+    "tests/production/test_real_airflow.py",
+    "tests/production/test_celery_airflow.py",
+    "tests/ui/test_browser.py",
+)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into scopes

@@ -1,4 +1,4 @@
-"""Console links on a step's tasks: its CloudFormation stack and the DMS tasks.
+"""Links on the tasks: check_state's plan in the UI; a step's CloudFormation stack and DMS tasks.
 
 Built on the amazon provider's `BaseAwsLink`: `persist` stores the region, the partition's
 console domain and the stack name in an XCom, and the link formats `format_str` with them,
@@ -7,10 +7,25 @@ so the link opens the right region and partition of the account the step deploye
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import quote
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
 
 from airflow.providers.amazon.aws.links.base_aws import BASE_AWS_CONSOLE_LINK, BaseAwsLink
+from airflow.sdk import BaseOperatorLink, conf
+
+from dms_deploy.ui.routes import tab_path
+
+
+class PlanLink(BaseOperatorLink):
+    """check_state's link to the run's Plan tab, the plan rendered (see dms_deploy/ui).
+
+    A path on the UI's own server, so the UI opens it in place, behind any base URL path."""
+
+    name: ClassVar[str] = "Plan"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        base = urlsplit(conf.get("api", "base_url", fallback="") or "").path.rstrip("/")
+        return base + tab_path(ti_key.dag_id, ti_key.run_id)
 
 
 class CloudFormationStackLink(BaseAwsLink):

@@ -19,6 +19,7 @@ from dms_deploy.apply.account_guard import expected_account
 from dms_deploy.apply.checked_plan import checked_value, items_of_step, planned_bodies
 from dms_deploy.apply.template_store import TemplateStore, store_templates
 from dms_deploy.config.load import environment_connection
+from dms_deploy.operators.links import PlanLink
 from dms_deploy.paths import resolve_dirs
 from dms_deploy.plan.approval import digest_refusal
 from dms_deploy.plan.markdown import render_markdown
@@ -62,6 +63,8 @@ class CheckStateOperator(RequiresConnection, AwsBaseOperator[CloudFormationHook]
     """
 
     aws_hook_class = CloudFormationHook
+    # The plan, rendered, in the run's Plan tab (also for a refused plan).
+    operator_extra_links = (PlanLink(),)
 
     def __init__(
         self, *, configs_dir: str | None = None, templates_dir: str | None = None, **kwargs: Any
