@@ -62,7 +62,7 @@ step, pausing only the replication tasks that must stop and resuming them afterw
 |---|---|
 | `validate_configs` | checks DMS001 to DMS010 on the configs; no AWS call |
 | `render_templates` | renders each team's CloudFormation template |
-| `check_state` | reads live state (read-only), makes **the plan** and logs it; fails on a no-go |
+| `check_state` | reads live state (read-only), makes **the plan** and logs it; fails on a no-go; before a deploy, stores the plan's templates in S3 by digest |
 | `approve_plan` | a disruptive plan waits here for approval (see below); otherwise skipped |
 | `step_N_stacks` | lists the stacks that plan step N deploys (none for a dry run) |
 | `step_N` | one mapped instance per stack, named `stack (action)`, e.g. `dms-food (update)` |
@@ -110,9 +110,10 @@ who answered, and when, in the audit ledger.
 
 ## Where the plan is
 
-Open `check_state` and read its log: the plan as Markdown, with the verdict, the changes
-per task, the disruptions, the checks and the steps. A dry run says so on its first line.
-The same plan is the task's XCom `return_value`. A plan waiting for approval is shown
+Open the run and its **Plan** tab (or `check_state`'s **Plan** link): the plan rendered,
+with the verdict, the changes per task, the disruptions, the checks and the steps. A dry
+run says so in its heading. `check_state`'s log holds the same Markdown, and its XCom
+`return_value` the plan as JSON (templates named by digest). A plan waiting for approval is shown
 as Markdown in `approve_plan`'s form as well.
 
 ## When a task fails
