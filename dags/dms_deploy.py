@@ -62,7 +62,7 @@ step, pausing only the replication tasks that must stop and resuming them afterw
 |---|---|
 | `validate_configs` | checks DMS001 to DMS010 on the configs; no AWS call |
 | `render_templates` | renders each team's CloudFormation template |
-| `check_state` | reads live state (read-only), makes **the plan** and logs it; fails on a no-go; before a deploy, stores the plan's templates in S3 by digest |
+| `check_state` | reads live state, makes **the plan**; fails on a no-go; stores its templates |
 | `approve_plan` | a disruptive plan waits here for approval (see below); otherwise skipped |
 | `step_N_stacks` | lists the stacks that plan step N deploys (none for a dry run) |
 | `step_N` | one mapped instance per stack, named `stack (action)`, e.g. `dms-food (update)` |
