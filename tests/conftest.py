@@ -91,7 +91,6 @@ def bootstrapped_sandbox(sandbox: SandboxClient) -> SandboxClient:
 # starve each other's heartbeats on a 2-core machine.
 _SPREAD = ("tests/dag/", "tests/faults/", "tests/watch/")
 _REAL_AIRFLOW = (
-    "tests/production/test_real_airflow.py",
     "tests/production/test_celery_airflow.py",
     "tests/ui/test_browser.py",
 )

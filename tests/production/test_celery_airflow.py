@@ -40,7 +40,7 @@ from deploy.airflow.celery_local import CeleryAirflow, postgres_user, unreachabl
 from deploy.airflow.run_local import REPO
 from sandbox.client import SandboxClient
 from tests.production.promises import broken_promises, data_objects
-from tests.production.test_real_airflow import (
+from tests.production.real_airflow import (
     aws,
     dmsctl_trigger,
     explain,

@@ -10,7 +10,6 @@ With DMS_DEPLOY_UI_SCREENSHOTS=<folder> (e.g. docs/ui) the scenarios save screen
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -285,10 +284,6 @@ def answer_under_required_actions(
     page.get_by_role("button", name=answer, exact=True).click()
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("dms_deploy.operators.approval") is None,
-    reason="the DAG has no approve_plan gate (HITL) yet",
-)
 def test_3_approve_a_disruptive_change_under_required_actions_and_reject_another(
     page: Page, deployed: LocalAirflow, api: AirflowApi
 ) -> None:
