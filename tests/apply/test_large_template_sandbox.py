@@ -133,6 +133,7 @@ def test_the_deploy_operator_reads_the_planned_template_from_the_items_bucket_fo
     item = {
         "stack": {"name": STACK, "action": "create", "body_sha256": digest(body)},
         "announced": [],
+        "pause": [],
         "s3": {"bucket": bucket, "bucket_folder": folder},
     }
     operator = DeployStackOperator(task_id="deploy_stack", item=item, poll_seconds=0.05)

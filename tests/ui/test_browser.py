@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -27,6 +26,7 @@ from deploy.airflow.run_local import DAG_ID, REPO, LocalAirflow
 from dms_deploy.airflow_api import AirflowApi
 from dms_deploy.ui.routes import PREFIX, page_path
 from sandbox.client import SandboxClient
+from tests.production import real_airflow
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -59,12 +59,7 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = RUN_SECONDS) -> object:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(1)
-    return result
+    return real_airflow.wait_for(what, check, timeout)
 
 
 @pytest.fixture(scope="module")

@@ -38,14 +38,24 @@ class StackAction:
     action: StackActionKind
     # The exact template body to deploy in this step (None for none and delete).
     body: str | None = None
+    # The body's SHA-256 when only that is known: the DAG's XCom names a body by it.
+    body_sha256: str | None = None
+
+    @property
+    def body_digest(self) -> str | None:
+        """The SHA-256 of the body, whether the body or only its digest is at hand."""
+        if self.body is not None:
+            return hashlib.sha256(self.body.encode()).hexdigest()
+        return self.body_sha256
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"name": self.name, "team": self.team, "action": self.action, "body": self.body}
 
     @classmethod
     def from_dict(cls, data: dict) -> StackAction:
-        """Other keys are left out: the DAG's XCom names a body by `body_sha256`."""
-        return cls(data["name"], data["team"], data["action"], data.get("body"))
+        return cls(
+            data["name"], data["team"], data["action"], data.get("body"), data.get("body_sha256")
+        )
 
 
 @dataclass(frozen=True)
@@ -191,7 +201,7 @@ class Plan:
         production's plan; without one the digest is that of the steps alone. So is the
         acknowledgement of a disruptive plan: a digest reviewed without allow_disruptive never
         lets a run skip the approval of its disruptions."""
-        steps: object = [s.to_dict() for s in self.steps]
+        steps: object = [_digest_view(s) for s in self.steps]
         if self.environment is not None:
             steps = {"environment": self.environment, "steps": steps}
         if self.acknowledged:  # only then, so every other plan keeps its digest
@@ -228,6 +238,15 @@ class Plan:
             environment=data.get("environment"),
             disruptive=data.get("disruptive", False),
         )
+
+
+def _digest_view(step: Step) -> dict:
+    """A step as the digest sees it: each body by its SHA-256, so a plan read back from the
+    DAG's XCom (bodies named by digest) has the digest of the plan made with the bodies."""
+    data = step.to_dict()
+    for stack, out in zip(step.stacks, data["stacks"], strict=True):
+        out["body"] = stack.body_digest
+    return data
 
 
 def _check_to_dict(result: CheckResult) -> dict:
