@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python bench/plan_scale.py
 	$(BIN)/python bench/dag_import.py
 	$(BIN)/python bench/deploy_scale.py
+	$(BIN)/python bench/fanout_celery.py
 	$(BIN)/python bench/fidelity.py
 
 clean:
